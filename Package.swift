@@ -1,0 +1,110 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Swift 6 language mode everywhere (the tools version makes it the default); strict
+// concurrency is part of it.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "fabric",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fabric", targets: ["fabric"]),
+        .library(name: "FabricCore", targets: ["FabricCore"]),
+        .library(name: "FabricNATS", targets: ["FabricNATS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CNATS",
+            pkgConfig: "libnats",
+            providers: [.apt(["libnats-dev"])]
+        ),
+        .target(
+            name: "FabricCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FabricNATS",
+            dependencies: [
+                "CNATS",
+                "FabricCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FabricObservability",
+            dependencies: [
+                "FabricCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FabricProcess",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FabricTestSupport",
+            dependencies: ["FabricCore", "FabricProcess"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fabric",
+            dependencies: [
+                "FabricCore",
+                "FabricNATS",
+                "FabricObservability",
+                "FabricProcess",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FabricCoreTests",
+            dependencies: [
+                "FabricCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FabricNATSTests",
+            dependencies: ["FabricNATS", "FabricTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FabricCLITests",
+            dependencies: ["FabricCore", "FabricTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,82 @@
+import FabricCore
+
+/// The fabric's streams and buckets, declared in one place and ensured by whichever
+/// role starts first (creating is idempotent; a changed setting updates the stream).
+public struct FabricTopology: Sendable, Hashable {
+    /// Sizes and retention, from `jetstream:`.
+    public var config: JetStreamConfig
+
+    /// Creates the topology for a configuration.
+    public init(config: JetStreamConfig) { self.config = config }
+
+    /// `FABRIC_WORK`: at-least-once work, each message worked once (work-queue retention).
+    /// Full means new work is refused, so a publisher gets an error, never a silent drop.
+    public var work: StreamConfig {
+        var stream = base(FabricNames.Stream.work, subjects: [FabricNames.Subject.workAll])
+        stream.retention = .workQueue
+        stream.maxMessages = Int64(config.workMaxMessages)
+        stream.maxBytes = Int64(config.workMaxBytes)
+        stream.maxAge = config.workMaxAge
+        stream.discard = .new
+        stream.description = "fabric: at-least-once work per service"
+        return stream
+    }
+
+    /// `FABRIC_DLQ`: dead letters, kept long for inspection and replay.
+    public var deadLetter: StreamConfig {
+        var stream = base(FabricNames.Stream.deadLetter, subjects: [FabricNames.Subject.deadLetterAll])
+        stream.maxAge = config.deadLetterMaxAge
+        stream.description = "fabric: dead letters"
+        return stream
+    }
+
+    /// `FABRIC_OUTBOX`: at-least-once messages for clients, bounded per client by count and age.
+    public var outbox: StreamConfig {
+        var stream = base(FabricNames.Stream.outbox, subjects: [FabricNames.Subject.outboxAll])
+        stream.maxMessagesPerSubject = Int64(config.outboxMaxPerClient)
+        stream.maxAge = config.outboxMaxAge
+        stream.description = "fabric: queued messages per client"
+        return stream
+    }
+
+    /// Every stream.
+    public var streams: [StreamConfig] { [work, deadLetter, outbox] }
+
+    /// `fabric-config`: routes and priorities, with a little history for rollbacks.
+    public var configBucket: KeyValueConfig {
+        var bucket = KeyValueConfig(bucket: FabricNames.Bucket.config)
+        bucket.history = 5
+        bucket.replicas = config.replicas
+        bucket.inMemory = config.inMemory
+        bucket.description = "fabric: routes and priorities"
+        return bucket
+    }
+
+    /// `fabric-cache`: edge cache entries; each carries its own expiry, the bucket's max
+    /// age bounds them all (nats-server 2.9 has no per-key TTL).
+    public var cacheBucket: KeyValueConfig {
+        var bucket = KeyValueConfig(bucket: FabricNames.Bucket.cache)
+        bucket.ttl = config.cacheMaxAge
+        bucket.replicas = config.replicas
+        bucket.inMemory = config.inMemory
+        bucket.maxValueSize = 1 << 20
+        bucket.description = "fabric: edge cache"
+        return bucket
+    }
+
+    /// Creates or updates every stream and bucket.
+    public func ensure(on jetStream: JetStream) async throws(NATSError) {
+        for stream in streams { try await jetStream.ensureStream(stream) }
+        _ = try await jetStream.ensureKeyValue(configBucket)
+        _ = try await jetStream.ensureKeyValue(cacheBucket)
+    }
+
+    private func base(_ name: String, subjects: [String]) -> StreamConfig {
+        var stream = StreamConfig(name: name, subjects: subjects)
+        stream.replicas = config.replicas
+        stream.duplicateWindow = config.duplicateWindow
+        stream.storage = config.inMemory ? .memory : .file
+        stream.allowDirect = true
+        return stream
+    }
+}

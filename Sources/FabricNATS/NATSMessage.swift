@@ -1,0 +1,80 @@
+import CNATS
+import FabricCore
+
+/// A received message, copied out of nats.c so it can cross threads and outlive the
+/// callback.
+public struct NATSMessage: Sendable, Hashable {
+    /// Subject it was published to.
+    public let subject: String
+    /// Reply subject, when the publisher waits for an answer.
+    public let replyTo: String?
+    /// Headers.
+    public let headers: Headers
+    /// Body bytes.
+    public let payload: [UInt8]
+
+    /// Creates a message (tests, replays).
+    public init(subject: String, replyTo: String? = nil, headers: Headers = Headers(), payload: [UInt8] = []) {
+        self.subject = subject
+        self.replyTo = replyTo
+        self.headers = headers
+        self.payload = payload
+    }
+
+    init(copying raw: OpaquePointer) {
+        subject = String(cString: natsMsg_GetSubject(raw))
+        replyTo = natsMsg_GetReply(raw).map { String(cString: $0) }
+        headers = NATSHeaderWriter.read(from: raw)
+        let length = Int(natsMsg_GetDataLength(raw))
+        if length > 0, let data = natsMsg_GetData(raw) {
+            payload = Array(UnsafeRawBufferPointer(start: data, count: length))
+        } else {
+            payload = []
+        }
+    }
+
+    /// The payload as UTF-8 text.
+    public var text: String { String(decoding: payload, as: UTF8.self) }
+}
+
+/// A received message borrowed from nats.c for the duration of a synchronous handler.
+///
+/// Non-copyable and passed `borrowing`, so the compiler keeps it from escaping the
+/// handler; reading it allocates only what the caller asks for.
+public struct NATSMessageView: ~Copyable {
+    let raw: OpaquePointer
+
+    init(raw: OpaquePointer) { self.raw = raw }
+
+    /// Subject it was published to.
+    public var subject: String { String(cString: natsMsg_GetSubject(raw)) }
+
+    /// Reply subject, when the publisher waits for an answer.
+    public var replyTo: String? {
+        guard let reply = natsMsg_GetReply(raw), reply.pointee != 0 else { return nil }
+        return String(cString: reply)
+    }
+
+    /// The first value of header `name` (exact case, as nats.c stores it).
+    public func header(_ name: String) -> String? {
+        var value: UnsafePointer<CChar>?
+        guard natsMsgHeader_Get(raw, name, &value) == NATS_OK, let value else { return nil }
+        return String(cString: value)
+    }
+
+    /// All headers, copied.
+    public var headers: Headers { NATSHeaderWriter.read(from: raw) }
+
+    /// Body bytes, valid only inside the handler.
+    public var payload: UnsafeRawBufferPointer {
+        let length = Int(natsMsg_GetDataLength(raw))
+        guard length > 0, let data = natsMsg_GetData(raw) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: data, count: length)
+    }
+
+    /// True for the server's "no responders" status reply.
+    public var isNoResponders: Bool { natsMsg_IsNoResponders(raw) }
+
+    /// An owned copy.
+    public func copy() -> NATSMessage { NATSMessage(copying: raw) }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Synchronization
+
+/// A child process whose combined output is captured line by line, for tests and for
+/// `fabric up`'s own children.
+///
+/// Waiting for a line is how callers learn that a server is ready, instead of sleeping.
+public final class ChildProcess: Sendable {
+    private struct State {
+        var lines: [String] = []
+        var partial = ""
+        var exitStatus: Int32?
+        var lineWaiters: [(id: UInt64, pattern: String, continuation: CheckedContinuation<String?, Never>)] = []
+        var exitWaiters: [(id: UInt64, continuation: CheckedContinuation<Int32?, Never>)] = []
+    }
+
+    /// Process id.
+    public let pid: Int32
+    /// What was started, for messages.
+    public let commandLine: String
+    private let process: Process
+    private let shared = Shared()
+
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+        let nextID = Atomic<UInt64>(0)
+    }
+
+    /// Starts `executable` (a path, or a name looked up in PATH, /usr/sbin and /usr/local/sbin).
+    public init(
+        _ executable: String, arguments: [String], environment: [String: String]? = nil,
+        workingDirectory: String? = nil
+    ) throws {
+        let resolved = try ChildProcess.resolve(executable)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: resolved)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+        self.commandLine = ([resolved] + arguments).joined(separator: " ")
+        let shared = self.shared
+        process.terminationHandler = { finished in
+            let status = finished.terminationStatus
+            let waiters = shared.state.withLock { state -> ([CheckedContinuation<Int32?, Never>], [CheckedContinuation<String?, Never>]) in
+                state.exitStatus = status
+                defer {
+                    state.exitWaiters = []
+                    state.lineWaiters = []
+                }
+                return (state.exitWaiters.map(\.continuation), state.lineWaiters.map(\.continuation))
+            }
+            waiters.0.forEach { $0.resume(returning: status) }
+            waiters.1.forEach { $0.resume(returning: nil) }
+        }
+        try process.run()
+        pid = process.processIdentifier
+        let reader = pipe.fileHandleForReading
+        let thread = Thread {
+            while true {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                ChildProcess.append(String(decoding: data, as: UTF8.self), to: shared.state)
+            }
+        }
+        thread.name = "child-output-\(resolved.split(separator: "/").last ?? "")"
+        thread.start()
+    }
+
+    private static func append(_ text: String, to state: borrowing Mutex<State>) {
+        let matched = state.withLock { state -> [(CheckedContinuation<String?, Never>, String)] in
+            state.partial += text
+            var newLines: [String] = []
+            while let newline = state.partial.firstIndex(of: "\n") {
+                newLines.append(String(state.partial[..<newline]))
+                state.partial = String(state.partial[state.partial.index(after: newline)...])
+            }
+            state.lines += newLines
+            var resumed: [(CheckedContinuation<String?, Never>, String)] = []
+            state.lineWaiters.removeAll { waiter in
+                guard let line = newLines.first(where: { $0.contains(waiter.pattern) }) else { return false }
+                resumed.append((waiter.continuation, line))
+                return true
+            }
+            return resumed
+        }
+        for (continuation, line) in matched { continuation.resume(returning: line) }
+    }
+
+    /// Everything printed so far.
+    public var output: String { shared.state.withLock { ($0.lines + [$0.partial]).joined(separator: "\n") } }
+
+    /// Printed lines so far.
+    public var lines: [String] { shared.state.withLock { $0.lines } }
+
+    /// True while the process runs.
+    public var isRunning: Bool { shared.state.withLock { $0.exitStatus == nil } }
+
+    /// The first line containing `pattern` (already printed or still to come); nil when
+    /// the process exits or `timeout` passes first.
+    public func waitForLine(containing pattern: String, timeout: Duration = .seconds(30)) async -> String? {
+        await race(timeout: timeout) { id in
+            await withCheckedContinuation { continuation in
+                let immediate = self.shared.state.withLock { state -> String?? in
+                    if let line = state.lines.first(where: { $0.contains(pattern) }) { return .some(line) }
+                    if state.exitStatus != nil { return .some(nil) }
+                    state.lineWaiters.append((id, pattern, continuation))
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } cancel: { id in
+            let waiter = self.shared.state.withLock { state -> CheckedContinuation<String?, Never>? in
+                guard let index = state.lineWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.lineWaiters.remove(at: index).continuation
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    /// Sends `signal` (e.g. `SIGTERM`, `SIGKILL`).
+    public func send(_ signal: Int32) {
+        if isRunning { kill(pid, signal) }
+    }
+
+    /// Waits for the exit status, however long it takes; nil only when the waiting task
+    /// is cancelled.
+    public func waitForExit() async -> Int32? {
+        await waitForExit(timeout: nil)
+    }
+
+    /// Waits for the exit status; nil when `timeout` passes first.
+    public func waitForExit(timeout: Duration?) async -> Int32? {
+        await race(timeout: timeout) { id in
+            await withCheckedContinuation { continuation in
+                let status = self.shared.state.withLock { state -> Int32? in
+                    if let status = state.exitStatus { return status }
+                    state.exitWaiters.append((id, continuation))
+                    return nil
+                }
+                if let status { continuation.resume(returning: status) }
+            }
+        } cancel: { id in
+            let waiter = self.shared.state.withLock { state -> CheckedContinuation<Int32?, Never>? in
+                guard let index = state.exitWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.exitWaiters.remove(at: index).continuation
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    /// Runs `wait` until it returns or `timeout` passes; on timeout or cancellation
+    /// `cancel` must resume the parked waiter with nil.
+    private func race<Value: Sendable>(
+        timeout: Duration?, wait: @escaping @Sendable (UInt64) async -> Value?, cancel: @escaping @Sendable (UInt64) -> Void
+    ) async -> Value? {
+        let id = shared.nextID.add(1, ordering: .relaxed).newValue
+        return await withTaskGroup(of: Value?.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler { await wait(id) } onCancel: { cancel(id) }
+            }
+            if let timeout {
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    return nil
+                }
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// SIGTERM, then SIGKILL when it has not exited within `grace`.
+    @discardableResult
+    public func stop(grace: Duration = .seconds(10)) async -> Int32? {
+        send(SIGTERM)
+        if let status = await waitForExit(timeout: grace) { return status }
+        send(SIGKILL)
+        return await waitForExit(timeout: .seconds(10))
+    }
+
+    /// Finds an executable by name.
+    public static func resolve(_ executable: String) throws -> String {
+        if executable.contains("/") { return executable }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/sbin"] {
+            let candidate = "\(directory)/\(executable)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw ChildProcessError.notFound(executable)
+    }
+}
+
+/// Why a child could not start.
+public enum ChildProcessError: Error, CustomStringConvertible {
+    /// Not in PATH.
+    case notFound(String)
+    /// Started but never said it was ready.
+    case notReady(String, output: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let name): "\(name) not found in PATH, /usr/sbin or /usr/local/sbin (run scripts/bootstrap)"
+        case .notReady(let name, let output): "\(name) did not become ready; its output:\n\(output)"
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// Tests use the process helpers through the support module.
+@_exported import FabricProcess

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The one executable: every role of the fabric is a subcommand.
+@main
+struct Fabric: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fabric",
+        abstract: "A multi-protocol edge fabric over NATS.",
+        version: FabricVersion.string,
+        subcommands: [UpCommand.self, VersionCommand.self]
+    )
+}

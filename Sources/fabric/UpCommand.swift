@@ -1,0 +1,90 @@
+import ArgumentParser
+import FabricCore
+import FabricNATS
+import FabricObservability
+import FabricProcess
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `fabric up`: everything in one process for a laptop.
+///
+/// Starts `nats-server -js` as a child (unless `--nats-url` is given), waits until it
+/// is ready, ensures the streams and buckets, runs every role that exists, prints one
+/// line per endpoint, and on SIGTERM/Ctrl-C shuts the roles down, then the child.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up", abstract: "Run the whole fabric in one process (starts nats-server unless --nats-url is given).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("nats-port"), help: "Client port of the nats-server child (0 = any free port).")
+    var natsPort: Int?
+
+    @Option(name: .customLong("data-dir"), help: "JetStream data directory of the nats-server child.")
+    var dataDirectory: String?
+
+    func run() async throws {
+        let runtime = try Runtime.start(global, role: "up")
+        let config = runtime.config
+        let logger = runtime.logger
+        var services: [any Service] = []
+
+        var natsChild: NATSServerChild?
+        var urls = config.nats.urls
+        if global.natsURL == nil {
+            let child = try await NATSServerChild.start(
+                binary: config.up.natsServer, port: natsPort ?? config.up.natsPort,
+                dataDirectory: dataDirectory ?? config.up.dataDir, logger: logger)
+            natsChild = child
+            urls = [child.url]
+            services.append(child)
+        }
+        Endpoints.announce("nats", urls.joined(separator: ","))
+
+        var natsConfig = config.nats
+        natsConfig.urls = urls
+        let connection: NATSConnection
+        do {
+            connection = try await NATSConnection.connect(NATSOptions(config: natsConfig, role: "up"), logger: logger)
+            let jetStream = try JetStream(connection)
+            try await FabricTopology(config: config.jetstream).ensure(on: jetStream)
+        } catch {
+            await natsChild?.stopChild()
+            throw ValidationFailure(message: "cannot use NATS at \(urls.joined(separator: ",")): \(error)")
+        }
+        runtime.readiness.register("nats")
+        runtime.readiness.ready("nats")
+        services.append(NATSMonitor(connection: connection, readiness: runtime.readiness))
+
+        if let problem = PortCheck.inUse(host: config.admin.host, port: config.admin.port) {
+            await natsChild?.stopChild()
+            throw ValidationFailure(message: "admin \(problem); choose another with --admin-port")
+        }
+        services.append(
+            AdminServer(
+                config: config.admin, registry: runtime.registry, readiness: runtime.readiness, logger: logger,
+                onListening: { port in Endpoints.announce("admin", "http://\(config.admin.host):\(port)") }))
+
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await natsChild?.stopChild()
+            connection.close()
+            throw error
+        }
+        connection.close()
+        logger.info("fabric up stopped")
+    }
+}
+
+/// Tells whether a listener can bind, so a busy port is a clear error, not a stack trace.
+enum PortCheck {
+    static func inUse(host: String, port: Int) -> String? {
+        guard port != 0, host == "127.0.0.1" || host == "localhost" || host == "0.0.0.0" else { return nil }
+        return FreePort.isListening(port) ? "port \(port) on \(host) is already in use" : nil
+    }
+}
