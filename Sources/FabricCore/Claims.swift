@@ -21,7 +21,8 @@ public struct Claims: Sendable, Hashable {
 
     /// Creates claims with extra claims encoded as compact JSON with sorted keys.
     public init(principal: String, roles: [String] = [], tenant: String? = nil, other: [String: JSONValue]) {
-        self.init(principal: principal, roles: roles, tenant: tenant, otherJSON: other.isEmpty ? nil : JSONCodec.encodeSorted(other))
+        self.init(
+            principal: principal, roles: roles, tenant: tenant, otherJSON: other.isEmpty ? nil : JSONCodec.encodeSorted(other))
     }
 
     /// The extra claims; empty when there are none.

@@ -14,7 +14,9 @@ public final class ConfigReader {
     private var read: Set<String> = []
 
     /// Parses YAML text and applies `FABRIC_*` environment overrides on top.
-    public static func parse(yaml: String, environment: [String: String] = [:], file: String = "config") throws(ValidationError) -> ConfigReader {
+    public static func parse(
+        yaml: String, environment: [String: String] = [:], file: String = "config"
+    ) throws(ValidationError) -> ConfigReader {
         let root: Node
         do {
             root = try Yams.compose(yaml: yaml) ?? Node([(Node, Node)]())
@@ -105,7 +107,9 @@ public final class ConfigReader {
     }
 
     /// An integer within `range`.
-    public func int(_ key: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws(ValidationError) -> Int {
+    public func int(
+        _ key: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max
+    ) throws(ValidationError) -> Int {
         guard let text = try optionalString(key) else { return fallback }
         guard let value = Int(text.replacingUnderscores()) else { throw error(key, "'\(text)' is not an integer") }
         guard range.contains(value) else { throw error(key, "\(value) is outside \(range.lowerBound)...\(range.upperBound)") }
@@ -121,7 +125,8 @@ public final class ConfigReader {
     }
 
     /// A duration such as `250ms`, `5s`, `2m`, `1h`.
-    public func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero) throws(ValidationError) -> Duration {
+    public func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero) throws(ValidationError) -> Duration
+    {
         guard let text = try optionalString(key) else { return fallback }
         let value: Duration
         do { value = try Duration.parse(text) } catch { throw self.error(key, error.reason) }
@@ -130,12 +135,16 @@ public final class ConfigReader {
     }
 
     /// A size in bytes: an integer or `64KiB`, `8MiB`, `1GiB` (also KB/MB/GB as powers of 1000).
-    public func bytes(_ key: String, default fallback: Int, in range: ClosedRange<Int> = 0...Int.max) throws(ValidationError) -> Int {
+    public func bytes(
+        _ key: String, default fallback: Int, in range: ClosedRange<Int> = 0...Int.max
+    ) throws(ValidationError) -> Int {
         guard let text = try optionalString(key) else { return fallback }
         guard let value = ConfigReader.parseBytes(text) else {
             throw error(key, "'\(text)' is not a size (e.g. 1048576, 64KiB, 8MiB)")
         }
-        guard range.contains(value) else { throw error(key, "\(value) bytes is outside \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(value) else {
+            throw error(key, "\(value) bytes is outside \(range.lowerBound)...\(range.upperBound)")
+        }
         return value
     }
 
@@ -156,7 +165,9 @@ public final class ConfigReader {
     }
 
     /// One of `choices`.
-    public func choice<Value: RawRepresentable & CaseIterable>(_ key: String, default fallback: Value) throws(ValidationError) -> Value
+    public func choice<Value: RawRepresentable & CaseIterable>(
+        _ key: String, default fallback: Value
+    ) throws(ValidationError) -> Value
     where Value.RawValue == String {
         guard let text = try optionalString(key) else { return fallback }
         guard let value = Value(rawValue: text) else {
@@ -173,7 +184,8 @@ public final class ConfigReader {
     static func parseBytes(_ text: String) -> Int? {
         let trimmed = text.replacingUnderscores()
         let units: [(String, Int)] = [
-            ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1),
+            ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000),
+            ("B", 1),
         ]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
             guard let number = Int(trimmed.dropLast(suffix.count).trimmingSpaces()) else { return nil }

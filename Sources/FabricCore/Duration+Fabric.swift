@@ -5,6 +5,12 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
+    /// The duration in seconds, as a floating-point number.
+    public var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     /// Parses `250ms`, `5s`, `2m`, `1h`, `1d` or a combination such as `1m30s`.
     public static func parse(_ text: String) throws(ValidationError) -> Duration {
         var total: Duration = .zero

@@ -137,13 +137,19 @@ public struct Envelope: Sendable, Hashable {
             switch field.name {
             case HeaderName.version: version = value
             case HeaderName.id:
-                guard FabricID.isValid(value) else { throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not a fabric id") }
+                guard FabricID.isValid(value) else {
+                    throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not a fabric id")
+                }
                 id = value
             case HeaderName.type:
-                do { try MessageType.validate(value) } catch { throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason) }
+                do { try MessageType.validate(value) } catch {
+                    throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason)
+                }
                 type = value
             case HeaderName.source:
-                guard let parsed = Source(rawValue: value) else { throw Envelope.invalid(field, expected: Source.allCases.map(\.rawValue)) }
+                guard let parsed = Source(rawValue: value) else {
+                    throw Envelope.invalid(field, expected: Source.allCases.map(\.rawValue))
+                }
                 source = parsed
             case HeaderName.time: time = try Envelope.unsigned(field)
             case HeaderName.correlationId: decoded.correlationID = value
@@ -154,31 +160,47 @@ public struct Envelope: Sendable, Hashable {
             case HeaderName.claims: otherClaims = value
             case HeaderName.topic: decoded.topic = value
             case HeaderName.priority:
-                guard let parsed = Priority(rawValue: value) else { throw Envelope.invalid(field, expected: Priority.allCases.map(\.rawValue)) }
+                guard let parsed = Priority(rawValue: value) else {
+                    throw Envelope.invalid(field, expected: Priority.allCases.map(\.rawValue))
+                }
                 decoded.priority = parsed
             case HeaderName.delivery:
-                guard let parsed = Delivery(rawValue: value) else { throw Envelope.invalid(field, expected: Delivery.allCases.map(\.rawValue)) }
+                guard let parsed = Delivery(rawValue: value) else {
+                    throw Envelope.invalid(field, expected: Delivery.allCases.map(\.rawValue))
+                }
                 decoded.delivery = parsed
             case HeaderName.status:
-                guard let parsed = Status(rawValue: value) else { throw Envelope.invalid(field, expected: Status.allCases.map(\.rawValue)) }
+                guard let parsed = Status(rawValue: value) else {
+                    throw Envelope.invalid(field, expected: Status.allCases.map(\.rawValue))
+                }
                 decoded.status = parsed
             case HeaderName.attempt:
-                guard let number = Int(value), number >= 1 else { throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not an attempt number") }
+                guard let number = Int(value), number >= 1 else {
+                    throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not an attempt number")
+                }
                 decoded.attempt = number
             case HeaderName.error: decoded.error = value
             case HeaderName.expect:
-                guard let parsed = Expect(rawValue: value) else { throw Envelope.invalid(field, expected: Expect.allCases.map(\.rawValue)) }
+                guard let parsed = Expect(rawValue: value) else {
+                    throw Envelope.invalid(field, expected: Expect.allCases.map(\.rawValue))
+                }
                 decoded.expect = parsed
             case HeaderName.replyTo: decoded.replyTo = value
             case HeaderName.deadline: decoded.deadline = try Envelope.unsigned(field)
             case HeaderName.partition:
-                guard let number = Int(value), number >= 0 else { throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not a partition number") }
+                guard let number = Int(value), number >= 0 else {
+                    throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not a partition number")
+                }
                 decoded.partition = number
             case HeaderName.retry:
-                do { decoded.retry = try RetryPolicy(headerValue: value) } catch { throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason) }
+                do { decoded.retry = try RetryPolicy(headerValue: value) } catch {
+                    throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason)
+                }
             case HeaderName.routesVersion: decoded.routesVersion = value
             case HeaderName.cache:
-                do { decoded.cache = try CachePolicy(headerValue: value) } catch { throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason) }
+                do { decoded.cache = try CachePolicy(headerValue: value) } catch {
+                    throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason)
+                }
             case HeaderName.idempotencyKey: decoded.idempotencyKey = value
             case HeaderName.sequence: decoded.sequence = try Envelope.unsigned(field)
             case HeaderName.contentType: decoded.contentType = value
@@ -191,11 +213,17 @@ public struct Envelope: Sendable, Hashable {
             default: decoded.extra.add(field.name, value)
             }
         }
-        guard let version else { throw EnvelopeError(.missingHeader, header: HeaderName.version, reason: "every envelope has a version") }
-        guard version == "1" else { throw EnvelopeError(.unsupportedVersion, header: HeaderName.version, reason: "'\(version)' (this build reads 1)") }
+        guard let version else {
+            throw EnvelopeError(.missingHeader, header: HeaderName.version, reason: "every envelope has a version")
+        }
+        guard version == "1" else {
+            throw EnvelopeError(.unsupportedVersion, header: HeaderName.version, reason: "'\(version)' (this build reads 1)")
+        }
         guard let id else { throw EnvelopeError(.missingHeader, header: HeaderName.id, reason: "every envelope has an id") }
         guard let type else { throw EnvelopeError(.missingHeader, header: HeaderName.type, reason: "every envelope has a type") }
-        guard let source else { throw EnvelopeError(.missingHeader, header: HeaderName.source, reason: "every envelope has a source") }
+        guard let source else {
+            throw EnvelopeError(.missingHeader, header: HeaderName.source, reason: "every envelope has a source")
+        }
         guard let time else { throw EnvelopeError(.missingHeader, header: HeaderName.time, reason: "every envelope has a time") }
         if let principal {
             decoded.claims = Claims(principal: principal, roles: roles, tenant: tenant, otherJSON: otherClaims)
@@ -218,7 +246,8 @@ public struct Envelope: Sendable, Hashable {
         for field in headers {
             let size = field.value.utf8.count
             guard size <= limits.maxHeaderValueBytes else {
-                throw EnvelopeError(.headerTooLarge, header: field.name, reason: "\(size) bytes, the limit is \(limits.maxHeaderValueBytes)")
+                throw EnvelopeError(
+                    .headerTooLarge, header: field.name, reason: "\(size) bytes, the limit is \(limits.maxHeaderValueBytes)")
             }
             total += size + field.name.utf8.count
         }
@@ -238,6 +267,7 @@ public struct Envelope: Sendable, Hashable {
     }
 
     private static func invalid(_ field: Headers.Field, expected: [String]) -> EnvelopeError {
-        EnvelopeError(.invalidHeader, header: field.name, reason: "'\(field.value)' is not one of \(expected.joined(separator: ", "))")
+        EnvelopeError(
+            .invalidHeader, header: field.name, reason: "'\(field.value)' is not one of \(expected.joined(separator: ", "))")
     }
 }

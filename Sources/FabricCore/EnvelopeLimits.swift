@@ -10,7 +10,9 @@ public struct EnvelopeLimits: Sendable, Hashable {
     public var maxPayloadBytes: Int
 
     /// Creates limits.
-    public init(maxHeaderCount: Int = 64, maxHeaderValueBytes: Int = 4096, maxHeaderBytes: Int = 16384, maxPayloadBytes: Int = 1_048_576) {
+    public init(
+        maxHeaderCount: Int = 64, maxHeaderValueBytes: Int = 4096, maxHeaderBytes: Int = 16384, maxPayloadBytes: Int = 1_048_576
+    ) {
         self.maxHeaderCount = maxHeaderCount
         self.maxHeaderValueBytes = maxHeaderValueBytes
         self.maxHeaderBytes = maxHeaderBytes

@@ -31,7 +31,9 @@ public enum EnvironmentOverrides {
         return node
     }
 
-    private static func set(_ value: Node, at path: ArraySlice<String>, in node: Node, variable: String) throws(ValidationError) -> Node {
+    private static func set(
+        _ value: Node, at path: ArraySlice<String>, in node: Node, variable: String
+    ) throws(ValidationError) -> Node {
         guard let key = path.first else { return value }
         var pairs: [(Node, Node)] = []
         if let mapping = node.mapping {

@@ -37,7 +37,9 @@ public struct FabricConfig: Sendable, Hashable {
     }
 
     /// Loads `file` (or only defaults when nil) with `environment` overrides on top.
-    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ValidationError) -> FabricConfig {
+    public static func load(
+        file: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ValidationError) -> FabricConfig {
         var text = ""
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {

@@ -75,7 +75,8 @@ public struct NATSConfig: Sendable, Hashable {
             let tlsReader = try reader.section("tls")
             tls = TLSConfig(
                 caFile: try tlsReader.optionalString("ca_file"), certFile: try tlsReader.optionalString("cert_file"),
-                keyFile: try tlsReader.optionalString("key_file"), expectedHostname: try tlsReader.optionalString("expected_hostname"),
+                keyFile: try tlsReader.optionalString("key_file"),
+                expectedHostname: try tlsReader.optionalString("expected_hostname"),
                 insecureSkipVerify: try tlsReader.bool("insecure_skip_verify", default: false))
             if tls?.certFile != nil && tls?.keyFile == nil { throw tlsReader.error("key_file", "is required with cert_file") }
             try tlsReader.finish()

@@ -51,7 +51,8 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The range a jittered delay after `attempt` falls in.
     public func delayBounds(afterAttempt attempt: Int) -> ClosedRange<Duration> {
         let base = Double(baseDelay(afterAttempt: attempt).milliseconds)
-        return .milliseconds(Int64((base * (1 - jitter)).rounded(.down)))...(.milliseconds(Int64((base * (1 + jitter)).rounded(.up))))
+        return .milliseconds(
+            Int64((base * (1 - jitter)).rounded(.down)))...(.milliseconds(Int64((base * (1 + jitter)).rounded(.up))))
     }
 
     /// A jittered delay after `attempt`.
@@ -78,15 +79,21 @@ public struct RetryPolicy: Sendable, Hashable {
         for (key, value) in try HeaderParameters.parse(headerValue, header: HeaderName.retry) {
             switch key {
             case "attempts":
-                guard let number = Int(value) else { throw ValidationError(path: HeaderName.retry, reason: "attempts '\(value)' is not an integer") }
+                guard let number = Int(value) else {
+                    throw ValidationError(path: HeaderName.retry, reason: "attempts '\(value)' is not an integer")
+                }
                 policy.attempts = number
             case "initial": policy.initial = try Duration.parse(value)
             case "max": policy.max = try Duration.parse(value)
             case "multiplier":
-                guard let number = Double(value) else { throw ValidationError(path: HeaderName.retry, reason: "multiplier '\(value)' is not a number") }
+                guard let number = Double(value) else {
+                    throw ValidationError(path: HeaderName.retry, reason: "multiplier '\(value)' is not a number")
+                }
                 policy.multiplier = number
             case "jitter":
-                guard let number = Double(value) else { throw ValidationError(path: HeaderName.retry, reason: "jitter '\(value)' is not a number") }
+                guard let number = Double(value) else {
+                    throw ValidationError(path: HeaderName.retry, reason: "jitter '\(value)' is not a number")
+                }
                 policy.jitter = number
             default:
                 continue  // Unknown parameters come from newer versions; ignoring them keeps old roles working.

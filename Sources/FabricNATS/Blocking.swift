@@ -10,7 +10,9 @@ enum Blocking {
         }
     }
 
-    static func run<Result: Sendable>(_ body: @escaping @Sendable () throws(NATSError) -> Result) async throws(NATSError) -> Result {
+    static func run<Result: Sendable>(
+        _ body: @escaping @Sendable () throws(NATSError) -> Result
+    ) async throws(NATSError) -> Result {
         let result: Swift.Result<Result, NATSError> = await run {
             do throws(NATSError) { return .success(try body()) } catch { return .failure(error) }
         }

@@ -58,7 +58,8 @@ final class ConnectionCallbacks: Sendable {
         case .disconnected: logger.warning("nats disconnected", metadata: ["urls": "\(urls.joined(separator: ","))"])
         case .reconnected(let url): logger.notice("nats reconnected", metadata: ["url": "\(url)"])
         case .closed: logger.info("nats connection closed")
-        case .slowConsumer(let subject): logger.warning("nats slow consumer: messages dropped", metadata: ["subject": "\(subject)"])
+        case .slowConsumer(let subject):
+            logger.warning("nats slow consumer: messages dropped", metadata: ["subject": "\(subject)"])
         case .error(let text): logger.error("nats error", metadata: ["error": "\(text)"])
         case .lameDuck: logger.warning("nats server entered lame duck mode")
         }

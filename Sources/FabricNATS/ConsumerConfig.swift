@@ -74,11 +74,12 @@ public struct ConsumerConfig: Sendable, Hashable {
             config.OptStartSeq = sequence
         case .lastPerSubject: config.DeliverPolicy = js_DeliverLastPerSubject
         }
-        config.AckPolicy = switch ackPolicy {
-        case .explicit: js_AckExplicit
-        case .none: js_AckNone
-        case .all: js_AckAll
-        }
+        config.AckPolicy =
+            switch ackPolicy {
+            case .explicit: js_AckExplicit
+            case .none: js_AckNone
+            case .all: js_AckAll
+            }
         config.AckWait = ackWait.nanoseconds
         config.MaxDeliver = maxDeliver
         config.FilterSubject = arena.optional(filterSubject)

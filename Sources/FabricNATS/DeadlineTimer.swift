@@ -10,7 +10,10 @@ import Synchronization
 /// ignored), where a task or a dispatch timer per request would cost an allocation and
 /// a thread hop each.
 final class DeadlineTimer: Sendable {
-    private struct Entry { var deadline: UInt64; var id: UInt64 }
+    private struct Entry {
+        var deadline: UInt64
+        var id: UInt64
+    }
     private struct State {
         var heap: [Entry] = []
         var running = true

@@ -17,7 +17,8 @@ extension JetStream {
                     status = js_UpdateConsumer(&info, context.value, stream, cConfig, nil, &errorCode)
                 }
                 guard status == NATS_OK, let info else {
-                    throw NATSError(status: status, jsErrorCode: errorCode, context: "ensure consumer \(config.durable) on \(stream)")
+                    throw NATSError(
+                        status: status, jsErrorCode: errorCode, context: "ensure consumer \(config.durable) on \(stream)")
                 }
                 defer { jsConsumerInfo_Destroy(info) }
                 return ConsumerInfo(info)
@@ -46,7 +47,9 @@ extension JetStream {
         try await Blocking.run { () throws(NATSError) in
             var errorCode = jsErrCode(rawValue: 0)
             let status = js_DeleteConsumer(context.value, stream, consumer, nil, &errorCode)
-            if status != NATS_OK { throw NATSError(status: status, jsErrorCode: errorCode, context: "delete consumer \(consumer)") }
+            if status != NATS_OK {
+                throw NATSError(status: status, jsErrorCode: errorCode, context: "delete consumer \(consumer)")
+            }
         }
     }
 

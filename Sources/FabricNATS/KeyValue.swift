@@ -61,11 +61,12 @@ public struct KeyValueEntry: Sendable, Hashable {
         }
         revision = kvEntry_Revision(raw)
         created = kvEntry_Created(raw)
-        operation = switch kvEntry_Operation(raw) {
-        case kvOp_Delete: .delete
-        case kvOp_Purge: .purge
-        default: .put
-        }
+        operation =
+            switch kvEntry_Operation(raw) {
+            case kvOp_Delete: .delete
+            case kvOp_Purge: .purge
+            default: .put
+            }
     }
 
     /// The value as UTF-8 text.

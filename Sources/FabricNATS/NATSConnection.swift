@@ -23,7 +23,9 @@ public final class NATSConnection: @unchecked Sendable {
     ///
     /// Connecting blocks in nats.c (TCP, TLS, INFO/CONNECT), so it runs off the
     /// cooperative thread pool.
-    public static func connect(_ options: NATSOptions, logger: Logger = Logger(label: "fabric.nats")) async throws(NATSError) -> NATSConnection {
+    public static func connect(
+        _ options: NATSOptions, logger: Logger = Logger(label: "fabric.nats")
+    ) async throws(NATSError) -> NATSConnection {
         NATSLibrary.configure(poolSize: options.deliveryPoolSize)
         let (stream, continuation) = AsyncStream.makeStream(of: NATSEvent.self, bufferingPolicy: .bufferingNewest(256))
         let callbacks = ConnectionCallbacks(logger: logger, continuation: continuation, urls: options.urls)
@@ -101,9 +103,11 @@ public final class NATSConnection: @unchecked Sendable {
         try check(status, "publish to \(subject)")
     }
 
-    private func publishMessage(subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer) -> natsStatus {
+    private func publishMessage(subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer) -> natsStatus
+    {
         var message: OpaquePointer?
-        var status = natsMsg_Create(&message, subject, replyTo, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
+        var status = natsMsg_Create(
+            &message, subject, replyTo, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
         guard status == NATS_OK, let message else { return status }
         defer { natsMsg_Destroy(message) }
         status = NATSHeaderWriter.write(headers, to: message)

@@ -1,8 +1,9 @@
+import CNATS
+import FabricCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNATS
-import FabricCore
 
 /// Copies `Headers` into and out of nats.c messages.
 enum NATSHeaderWriter {

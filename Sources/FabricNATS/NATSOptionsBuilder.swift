@@ -1,8 +1,9 @@
+import CNATS
+import FabricCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNATS
-import FabricCore
 
 /// Turns `NATSOptions` into a nats.c `natsOptions`.
 enum NATSOptionsBuilder {
@@ -27,7 +28,8 @@ enum NATSOptionsBuilder {
         try check(natsOptions_SetName(opts, options.name), "set name")
         try check(natsOptions_SetNoRandomize(opts, options.urls.count == 1), "set no randomize")
         try check(natsOptions_SetTimeout(opts, options.connectTimeout.milliseconds), "set timeout")
-        try check(natsOptions_SetRetryOnFailedConnect(opts, options.retryOnFailedConnect, nil, nil), "set retry on failed connect")
+        try check(
+            natsOptions_SetRetryOnFailedConnect(opts, options.retryOnFailedConnect, nil, nil), "set retry on failed connect")
         try check(natsOptions_SetAllowReconnect(opts, true), "allow reconnect")
         try check(natsOptions_SetMaxReconnect(opts, Int32(options.maxReconnectAttempts)), "set max reconnect")
         try check(natsOptions_SetReconnectWait(opts, options.reconnectWait.milliseconds), "set reconnect wait")
@@ -56,7 +58,9 @@ enum NATSOptionsBuilder {
             try check(natsOptions_SetSecure(opts, true), "enable TLS")
             if let ca = tls.caFile { try check(natsOptions_LoadCATrustedCertificates(opts, ca), "load CA \(ca)") }
             if let cert = tls.certificateFile {
-                guard let key = tls.keyFile else { throw NATSError(.invalidArgument, message: "a TLS certificate needs its key file") }
+                guard let key = tls.keyFile else {
+                    throw NATSError(.invalidArgument, message: "a TLS certificate needs its key file")
+                }
                 try check(natsOptions_LoadCertificatesChain(opts, cert, key), "load certificate \(cert)")
             }
             if let host = tls.expectedHostname { try check(natsOptions_SetExpectedHostname(opts, host), "set TLS host name") }

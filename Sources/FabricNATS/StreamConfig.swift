@@ -80,11 +80,12 @@ public struct StreamConfig: Sendable, Hashable {
         config.Description = arena.optional(description)
         config.Subjects = arena.array(subjects)
         config.SubjectsLen = Int32(subjects.count)
-        config.Retention = switch retention {
-        case .limits: js_LimitsPolicy
-        case .interest: js_InterestPolicy
-        case .workQueue: js_WorkQueuePolicy
-        }
+        config.Retention =
+            switch retention {
+            case .limits: js_LimitsPolicy
+            case .interest: js_InterestPolicy
+            case .workQueue: js_WorkQueuePolicy
+            }
         config.MaxMsgs = maxMessages
         config.MaxBytes = maxBytes
         config.MaxAge = maxAge.nanoseconds
@@ -106,11 +107,12 @@ public struct StreamConfig: Sendable, Hashable {
         name = optionalString(config.Name) ?? ""
         description = optionalString(config.Description)
         subjects = (0..<Int(config.SubjectsLen)).compactMap { optionalString(config.Subjects[$0]) }
-        retention = switch config.Retention {
-        case js_InterestPolicy: .interest
-        case js_WorkQueuePolicy: .workQueue
-        default: .limits
-        }
+        retention =
+            switch config.Retention {
+            case js_InterestPolicy: .interest
+            case js_WorkQueuePolicy: .workQueue
+            default: .limits
+            }
         maxMessages = config.MaxMsgs
         maxBytes = config.MaxBytes
         maxAge = .nanoseconds(config.MaxAge)

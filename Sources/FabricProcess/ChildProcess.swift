@@ -46,7 +46,8 @@ public final class ChildProcess: Sendable {
         let shared = self.shared
         process.terminationHandler = { finished in
             let status = finished.terminationStatus
-            let waiters = shared.state.withLock { state -> ([CheckedContinuation<Int32?, Never>], [CheckedContinuation<String?, Never>]) in
+            let waiters = shared.state.withLock {
+                state -> ([CheckedContinuation<Int32?, Never>], [CheckedContinuation<String?, Never>]) in
                 state.exitStatus = status
                 defer {
                     state.exitWaiters = []
@@ -161,7 +162,11 @@ public final class ChildProcess: Sendable {
         let id = shared.nextID.add(1, ordering: .relaxed).newValue
         return await withTaskGroup(of: Value?.self) { group in
             group.addTask {
-                await withTaskCancellationHandler { await wait(id) } onCancel: { cancel(id) }
+                await withTaskCancellationHandler {
+                    await wait(id)
+                } onCancel: {
+                    cancel(id)
+                }
             }
             if let timeout {
                 group.addTask {

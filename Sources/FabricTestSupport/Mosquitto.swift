@@ -14,7 +14,8 @@ public final class Mosquitto: Sendable {
     /// Starts a broker allowing anonymous clients on 127.0.0.1 only, and waits until it listens.
     public static func start(extraConfiguration: String = "") async throws -> Mosquitto {
         let port = try FreePort.next()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fabric-mosquitto-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fabric-mosquitto-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configuration = """
             listener \(port) 127.0.0.1

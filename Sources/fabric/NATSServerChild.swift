@@ -18,7 +18,9 @@ struct NATSServerChild: Service {
     var url: String { "nats://127.0.0.1:\(port)" }
 
     /// Starts the child and waits until it reports ready.
-    static func start(binary: String, port requestedPort: Int, dataDirectory: String, logger: Logger) async throws -> NATSServerChild {
+    static func start(
+        binary: String, port requestedPort: Int, dataDirectory: String, logger: Logger
+    ) async throws -> NATSServerChild {
         let port = requestedPort == 0 ? try FreePort.next() : requestedPort
         if FreePort.isListening(port) {
             throw ValidationFailure(
@@ -56,7 +58,8 @@ struct NATSServerChild: Service {
             return first
         }
         if let exited {
-            logger.critical("nats-server exited unexpectedly", metadata: ["status": "\(exited)", "output": "\(child.output.suffix(2000))"])
+            logger.critical(
+                "nats-server exited unexpectedly", metadata: ["status": "\(exited)", "output": "\(child.output.suffix(2000))"])
             throw ValidationFailure(message: "nats-server exited unexpectedly with status \(exited)")
         }
         await stopChild()

@@ -65,7 +65,10 @@ struct ConfigTests {
         ("nats:\n  urls: [http://x]\n", "nats.urls: 'http://x' must start with nats:// or tls:// (line 2)"),
         ("nats:\n  reconnect_wait: soon\n", "nats.reconnect_wait: not a duration (use e.g. 250ms, 5s, 2m, 1h) (line 2)"),
         ("log:\n  format: xml\n", "log.format: 'xml' is not one of text, json (line 2)"),
-        ("jetstream:\n  work:\n    max_age: 1x\n", "jetstream.work.max_age: unknown duration unit 'x' (ns, us, ms, s, m, h, d) (line 3)"),
+        (
+            "jetstream:\n  work:\n    max_age: 1x\n",
+            "jetstream.work.max_age: unknown duration unit 'x' (ns, us, ms, s, m, h, d) (line 3)"
+        ),
         ("nats: 5\n", "nats: must be a mapping of keys to values (line 1)"),
         ("nats:\n  nkey_seed_file: /x\n", "nats.nkey_public_key: is required with nkey_seed_file (line 2)"),
         ("bogus: 1\n", "bogus: unknown key (line 1)"),
@@ -95,7 +98,8 @@ struct ConfigTests {
     }
 
     static let durations: [(String, Duration)] = [
-        ("250ms", .milliseconds(250)), ("5s", .seconds(5)), ("2m", .seconds(120)), ("1h", .seconds(3600)), ("1m30s", .seconds(90)),
+        ("250ms", .milliseconds(250)), ("5s", .seconds(5)), ("2m", .seconds(120)), ("1h", .seconds(3600)),
+        ("1m30s", .seconds(90)),
         ("1.5s", .milliseconds(1500)), ("10us", .microseconds(10)),
     ]
 

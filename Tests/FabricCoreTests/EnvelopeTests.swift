@@ -8,7 +8,8 @@ struct EnvelopeTests {
         var envelope = Envelope(type: "order.created", source: .h2, payload: Array("{\"total\":42}".utf8))
         envelope.correlationID = "corr-1"
         envelope.client = FabricNames.clientID(principal: "a.b@x.com", session: "s1")
-        envelope.claims = Claims(principal: "a.b@x.com", roles: ["admin", "ops"], tenant: "acme", other: ["plan": .string("pro")])
+        envelope.claims = Claims(
+            principal: "a.b@x.com", roles: ["admin", "ops"], tenant: "acme", other: ["plan": .string("pro")])
         envelope.topic = "orders/eu/+"
         envelope.priority = .high
         envelope.delivery = .atLeastOnce
@@ -53,7 +54,9 @@ struct EnvelopeTests {
 
     @Test func randomEnvelopesRoundTrip() async {
         let tokens = Gen.letterOrNumber.string(of: 1...12)
-        await propertyCheck(count: 300, input: tokens.array(of: 1...4), Gen.letterOrNumber.string(of: 0...40), Gen.int(in: 0...10_000)) {
+        await propertyCheck(
+            count: 300, input: tokens.array(of: 1...4), Gen.letterOrNumber.string(of: 0...40), Gen.int(in: 0...10_000)
+        ) {
             parts, principal, attempt in
             var envelope = Envelope(type: parts.joined(separator: "."), source: .ws, payload: Array(principal.utf8))
             if !principal.isEmpty { envelope.claims = Claims(principal: principal, roles: parts) }

@@ -35,7 +35,10 @@ struct FabricIDTests {
     }
 
     @Test func malformedIDsAreNotValid() {
-        for id in ["", "short", String(repeating: "0", count: 25), String(repeating: "U", count: 26), "8" + String(repeating: "0", count: 25)] {
+        for id in [
+            "", "short", String(repeating: "0", count: 25), String(repeating: "U", count: 26),
+            "8" + String(repeating: "0", count: 25),
+        ] {
             #expect(!FabricID.isValid(id), "\(id) passed")
         }
     }

@@ -73,7 +73,10 @@ struct PolicyTests {
 
     @Test func typesAndServicesAreValidated() {
         for good in ["a", "order.created", "a-b_c.D9"] { #expect(throws: Never.self) { try MessageType.validate(good) } }
-        for bad in ["", ".a", "a.", "a..b", "a b", "a.*", "a.>", String(repeating: "a", count: 129), Array(repeating: "a", count: 17).joined(separator: ".")] {
+        for bad in [
+            "", ".a", "a.", "a..b", "a b", "a.*", "a.>", String(repeating: "a", count: 129),
+            Array(repeating: "a", count: 17).joined(separator: "."),
+        ] {
             #expect(throws: ValidationError.self, "\(bad)") { try MessageType.validate(bad) }
         }
         #expect(throws: ValidationError.self) { try MessageType.validateService("a.b") }
