@@ -18,8 +18,9 @@ public final class ChildProcess: Sendable {
     public let pid: Int32
     /// What was started, for messages.
     public let commandLine: String
-    private let process: Process
     private let shared = Shared()
+
+    private static let spawnLock = NSLock()
 
     private final class Shared: Sendable {
         let state = Mutex(State())
@@ -27,49 +28,108 @@ public final class ChildProcess: Sendable {
     }
 
     /// Starts `executable` (a path, or a name looked up in PATH, /usr/sbin and /usr/local/sbin).
+    ///
+    /// Spawned with `posix_spawn` rather than Foundation's `Process`, whose Linux
+    /// implementation keeps every process object alive (LeakSanitizer reports it), and
+    /// with every signal reset to its default: a parent that ignores SIGTERM for its
+    /// own graceful shutdown must not pass that on to its children.
     public init(
         _ executable: String, arguments: [String], environment: [String: String]? = nil,
         workingDirectory: String? = nil
     ) throws {
         let resolved = try ChildProcess.resolve(executable)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: resolved)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        self.process = process
-        self.commandLine = ([resolved] + arguments).joined(separator: " ")
+        commandLine = ([resolved] + arguments).joined(separator: " ")
+        var fds: [Int32] = [0, 0]
+        // Pipes are created close-on-exec and spawns are serialised, so a child spawned
+        // by another thread cannot inherit this pipe and hold it open (the reader would
+        // never see end of file). glibc's pipe2 is not visible to Swift, hence the lock.
+        ChildProcess.spawnLock.lock()
+        defer { ChildProcess.spawnLock.unlock() }
+        guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        posix_spawn_file_actions_addclose(&actions, readEnd)
+        posix_spawn_file_actions_addclose(&actions, writeEnd)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        // glibc's addchdir_np is not visible to Swift; coreutils' env changes directory instead.
+        let command = workingDirectory.map { ["/usr/bin/env", "-C", $0, resolved] } ?? [resolved]
+        let argv = (command + arguments).map { strdup($0) } + [nil]
+        let environmentPairs = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let envp = environmentPairs.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var spawned: pid_t = 0
+        let result = posix_spawn(&spawned, command[0], &actions, &attributes, argv, envp)
+        close(writeEnd)
+        guard result == 0 else {
+            close(readEnd)
+            throw ChildProcessError.spawnFailed(resolved, errno: result)
+        }
+        pid = spawned
+        let child = spawned
         let shared = self.shared
-        process.terminationHandler = { finished in
-            let status = finished.terminationStatus
-            let waiters = shared.state.withLock {
-                state -> ([CheckedContinuation<Int32?, Never>], [CheckedContinuation<String?, Never>]) in
-                state.exitStatus = status
-                defer {
-                    state.exitWaiters = []
-                    state.lineWaiters = []
-                }
-                return (state.exitWaiters.map(\.continuation), state.lineWaiters.map(\.continuation))
-            }
-            waiters.0.forEach { $0.resume(returning: status) }
-            waiters.1.forEach { $0.resume(returning: nil) }
-        }
-        try process.run()
-        pid = process.processIdentifier
-        let reader = pipe.fileHandleForReading
-        let thread = Thread {
+        let name = resolved.split(separator: "/").last.map(String.init) ?? "child"
+        let outputDone = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            defer { outputDone.signal() }
+            var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let data = reader.availableData
-                if data.isEmpty { break }
-                ChildProcess.append(String(decoding: data, as: UTF8.self), to: shared.state)
+                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                ChildProcess.append(String(decoding: buffer[0..<count], as: UTF8.self), to: shared.state)
             }
+            close(readEnd)
         }
-        thread.name = "child-output-\(resolved.split(separator: "/").last ?? "")"
-        thread.start()
+        reader.name = "child-output-\(name)"
+        reader.start()
+        let waiter = Thread {
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+            // Report the exit only after the last output was read (bounded, in case a
+            // grandchild keeps the pipe open), so a caller sees why it exited.
+            _ = outputDone.wait(timeout: .now() + 2)
+            // Exit code, or 128 + signal number as shells report it.
+            let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            ChildProcess.finish(code, state: shared.state)
+        }
+        waiter.name = "child-wait-\(name)"
+        waiter.start()
+    }
+
+    private static func finish(_ status: Int32, state: borrowing Mutex<State>) {
+        let waiters = state.withLock {
+            state -> ([CheckedContinuation<Int32?, Never>], [CheckedContinuation<String?, Never>]) in
+            state.exitStatus = status
+            defer {
+                state.exitWaiters = []
+                state.lineWaiters = []
+            }
+            return (state.exitWaiters.map(\.continuation), state.lineWaiters.map(\.continuation))
+        }
+        waiters.0.forEach { $0.resume(returning: status) }
+        waiters.1.forEach { $0.resume(returning: nil) }
     }
 
     private static func append(_ text: String, to state: borrowing Mutex<State>) {
@@ -207,11 +267,14 @@ public enum ChildProcessError: Error, CustomStringConvertible {
     case notFound(String)
     /// Started but never said it was ready.
     case notReady(String, output: String)
+    /// `posix_spawn` refused.
+    case spawnFailed(String, errno: Int32)
 
     public var description: String {
         switch self {
         case .notFound(let name): "\(name) not found in PATH, /usr/sbin or /usr/local/sbin (run scripts/bootstrap)"
         case .notReady(let name, let output): "\(name) did not become ready; its output:\n\(output)"
+        case .spawnFailed(let name, let code): "cannot start \(name): \(String(cString: strerror(code)))"
         }
     }
 }

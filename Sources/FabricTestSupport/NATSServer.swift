@@ -15,11 +15,21 @@ public final class NATSServer: Sendable {
 
     /// Starts a server and waits until it is ready for clients.
     public static func start(port: Int? = nil, extraArguments: [String] = []) async throws -> NATSServer {
-        let port = try port ?? FreePort.next()
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("fabric-nats-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
-        let child = try await launch(port: port, store: store, extraArguments: extraArguments)
-        return NATSServer(port: port, store: store, child: child, extraArguments: extraArguments)
+        // A free port can be taken by a test running in parallel before the server binds
+        // it; with a port of our choosing, try another.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let chosen = try port ?? FreePort.next()
+            do {
+                let child = try await launch(port: chosen, store: store, extraArguments: extraArguments)
+                return NATSServer(port: chosen, store: store, child: child, extraArguments: extraArguments)
+            } catch {
+                if port != nil || attempt >= 5 { throw error }
+            }
+        }
     }
 
     private let extraArguments: [String]

@@ -2,7 +2,7 @@ import FabricTestSupport
 import Foundation
 import Testing
 
-@Suite("fabric up")
+@Suite("fabric up", .timeLimit(.minutes(2)))
 struct UpCommandTests {
     @Test func upServesReadyzAndStopsItsChildOnSIGTERM() async throws {
         let directory = try makeTemporaryDirectory()

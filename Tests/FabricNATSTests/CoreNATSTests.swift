@@ -5,7 +5,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("Core NATS")
+@Suite("Core NATS", .timeLimit(.minutes(2)))
 struct CoreNATSTests {
     @Test func publishAndSubscribeCarryHeadersAndPayload() async throws {
         try await withNATS { _, connection in
@@ -140,7 +140,7 @@ struct CoreNATSTests {
         try await withNATS { _, connection in
             // Nobody iterates this stream: its hand-off holds at most 16 messages.
             let stalled = try connection.messages(on: "t.flood", bufferLimit: 16, label: "test-stalled")
-            let tracer = try connection.messages(on: "t.flood")
+            let tracer = try connection.messages(on: "t.flood", bufferLimit: 10_000)
             try await connection.flush()
             let total = 5000
             for index in 0..<total {

@@ -4,7 +4,7 @@ import FabricTestSupport
 import Foundation
 import Testing
 
-@Suite("JetStream and KV")
+@Suite("JetStream and KV", .timeLimit(.minutes(2)))
 struct JetStreamTests {
     func stream(_ name: String = "T") -> StreamConfig {
         var config = StreamConfig(name: name, subjects: ["t.>"])

@@ -22,12 +22,24 @@ func withNATS<Result>(
     }
 }
 
-/// Collects the first `count` messages of a stream.
-func collect(_ stream: NATSMessageStream, count: Int) async -> [NATSMessage] {
-    var messages: [NATSMessage] = []
-    for await message in stream {
-        messages.append(message)
-        if messages.count == count { break }
+/// Collects the first `count` messages of a stream, or what came within `timeout`
+/// (so a lost message fails the test instead of hanging it).
+func collect(_ stream: NATSMessageStream, count: Int, timeout: Duration = .seconds(30)) async -> [NATSMessage] {
+    await withTaskGroup(of: [NATSMessage]?.self) { group in
+        group.addTask {
+            var messages: [NATSMessage] = []
+            for await message in stream {
+                messages.append(message)
+                if messages.count == count { break }
+            }
+            return messages
+        }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return nil
+        }
+        let first = await group.next() ?? nil
+        group.cancelAll()
+        return first ?? []
     }
-    return messages
 }
