@@ -106,6 +106,13 @@ public actor RemoteKeySet: Service {
         do {
             let timeout = TimeAmount.nanoseconds(Int64(config.jwksTimeout.inSeconds * 1e9))
             let response = try await httpClient.execute(request, timeout: timeout, logger: logger)
+            // AsyncHTTPClient follows redirects, https to http included: keys that came
+            // over clear text from elsewhere than this machine are not trusted.
+            for hop in response.history {
+                if let problem = AuthConfig.problem(withJWKSURL: hop.request.url) {
+                    return .failure(JWKSFetchError(url: url, reason: "redirected: \(problem)"))
+                }
+            }
             guard response.status.code == 200 else {
                 return .failure(JWKSFetchError(url: url, reason: "HTTP \(response.status.code)"))
             }

@@ -135,8 +135,8 @@ public struct AuthConfig: Sendable, Hashable {
         return "'\(name)' is not supported (\(supported))"
     }
 
-    /// Why a JWKS URL is unusable, or nil when it is fine.
-    static func problem(withJWKSURL url: String) -> String? {
+    /// Why `url` may not serve keys (not https, and not http on a loopback address), or nil.
+    public static func problem(withJWKSURL url: String) -> String? {
         let lowered = url.lowercased()
         if lowered.hasPrefix("https://") { return url.count > "https://".count ? nil : "has no host" }
         guard lowered.hasPrefix("http://") else { return "'\(url)' must start with https://" }

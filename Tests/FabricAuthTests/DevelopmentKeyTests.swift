@@ -30,13 +30,30 @@ struct DevelopmentKeyTests {
         #expect(try await verifier.verify(token).principal == "dev")
     }
 
-    @Test(arguments: [SigningAlgorithm.hs256, .es256, .edDSA])
+    @Test(arguments: SigningAlgorithm.allCases)
     func tokenSignerSignsWithEachPrivateKeyType(algorithm: SigningAlgorithm) async throws {
         let key = try await TestKey.make(algorithm, kid: "k")
         let signer = try await TokenSigner(jwks: TestKey.jwks([try #require(key.privateJWK)]), source: "test")
         #expect(signer.algorithm == algorithm)
         let verifier = try await Fixture.verifier([key])
         #expect(try await verifier.verify(try await signer.sign(Fixture.claims())).principal == "alice")
+        // Without p and q (RSA), or for the others as written: the same key signs.
+        if algorithm == .rs256, var minimal = key.privateJWK {
+            minimal["p"] = nil
+            minimal["q"] = nil
+            let fromExponent = try await TokenSigner(jwks: TestKey.jwks([minimal]), source: "test")
+            #expect(try await verifier.verify(try await fromExponent.sign(Fixture.claims())).principal == "alice")
+        }
+    }
+
+    @Test func tokenSignerRefusesAPrivateKeyThatIsNotTheJWKsOwn() async throws {
+        let key = try await TestKey.make(.edDSA, kid: "k")
+        let other = try await TestKey.make(.edDSA, kid: "k")
+        var mixed = try #require(key.privateJWK)
+        mixed["d"] = other.privateJWK?["d"]
+        await #expect(throws: ValidationError(path: "test keys[0] (kid 'k')", reason: "d does not belong to x")) {
+            try await TokenSigner(jwks: TestKey.jwks([mixed]), source: "test")
+        }
     }
 
     @Test func tokenSignerRefusesAPublicOnlySet() async throws {

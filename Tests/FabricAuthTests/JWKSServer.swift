@@ -64,6 +64,7 @@ final class JWKSServer: Sendable {
     func run(_ body: (String) async throws -> Void) async throws {
         let router = Router()
         router.get("/jwks.json") { _, _ in await self.respond() }
+        router.get("/moved") { _, _ in Response(status: .movedPermanently, headers: [.location: "/jwks.json"]) }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "jwks-server")
         logger.logLevel = .warning

@@ -1,5 +1,6 @@
 import FabricCore
 import FabricTestSupport
+import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
@@ -25,6 +26,17 @@ struct RemoteKeySetTests {
             #expect(try await verifier.verify(try await a.sign(Fixture.claims())).principal == "alice")
             #expect(server.requests == 1)
             #expect(await verifier.remote?.keys.keyIDs == ["a"])
+        }
+    }
+
+    @Test func redirectsOnThisMachineAreFollowed() async throws {
+        let a = try await TestKey.make(.edDSA, kid: "a")
+        let server = JWKSServer()
+        server.serve(TestKey.jwks([a]))
+        try await server.run { url in
+            let moved = url.replacingOccurrences(of: "/jwks.json", with: "/moved")
+            let verifier = try await verifier(url: moved)
+            #expect(try await verifier.verify(try await a.sign(Fixture.claims())).principal == "alice")
         }
     }
 

@@ -18,7 +18,7 @@ struct TestKey: Sendable {
     let algorithm: SigningAlgorithm
     /// The public JWK (for HS256, the secret), with `alg`.
     let publicJWK: [String: JSONValue]
-    /// The JWK with its private part, when the test can write one (not RSA).
+    /// The JWK with its private part.
     let privateJWK: [String: JSONValue]?
     private let signer: JWTKeyCollection
 
@@ -42,6 +42,11 @@ struct TestKey: Sendable {
             jwk["kty"] = .string("RSA")
             jwk["n"] = .string(base64URL(primitives.modulus))
             jwk["e"] = .string(base64URL(primitives.publicExponent))
+            let numbers = try #require(PKCS1(der: Array(rsaPrivateKey.derRepresentation))).integers
+            privateJWK = jwk.merging([
+                "d": .string(base64URL(numbers[2])), "p": .string(base64URL(numbers[3])),
+                "q": .string(base64URL(numbers[4])),
+            ]) { $1 }
         case .es256:
             let privateKey = ES256PrivateKey()
             await collection.add(ecdsa: privateKey, kid: identifier)
