@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "fabric", targets: ["fabric"]),
         .library(name: "FabricCore", targets: ["FabricCore"]),
         .library(name: "FabricNATS", targets: ["FabricNATS"]),
+        .library(name: "FabricAuth", targets: ["FabricAuth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -54,6 +58,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FabricAuth",
+            dependencies: [
+                "FabricCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FabricObservability",
             dependencies: [
                 "FabricCore",
@@ -77,6 +95,7 @@ let package = Package(
         .executableTarget(
             name: "fabric",
             dependencies: [
+                "FabricAuth",
                 "FabricCore",
                 "FabricNATS",
                 "FabricObservability",
@@ -99,6 +118,22 @@ let package = Package(
         .testTarget(
             name: "FabricNATSTests",
             dependencies: ["FabricNATS", "FabricTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FabricAuthTests",
+            dependencies: [
+                "FabricAuth",
+                "FabricCore",
+                "FabricTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

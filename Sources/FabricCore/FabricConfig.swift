@@ -18,6 +18,8 @@ public struct FabricConfig: Sendable, Hashable {
     public var jetstream: JetStreamConfig
     /// `fabric up`'s own settings.
     public var up: UpConfig
+    /// JWT verification.
+    public var auth: AuthConfig
 
     /// The defaults, as if the file were empty.
     public static var defaults: FabricConfig {
@@ -33,6 +35,7 @@ public struct FabricConfig: Sendable, Hashable {
         log = try LogConfig(reader: reader.section("log"))
         jetstream = try JetStreamConfig(reader: reader.section("jetstream"))
         up = try UpConfig(reader: reader.section("up"))
+        auth = try AuthConfig(reader: reader.section("auth"))
         try reader.finish()
     }
 

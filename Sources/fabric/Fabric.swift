@@ -7,6 +7,6 @@ struct Fabric: AsyncParsableCommand {
         commandName: "fabric",
         abstract: "A multi-protocol edge fabric over NATS.",
         version: FabricVersion.string,
-        subcommands: [UpCommand.self, BenchCommand.self, VersionCommand.self]
+        subcommands: [UpCommand.self, TokenCommand.self, BenchCommand.self, VersionCommand.self]
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FabricAuth
 import FabricCore
 import FabricNATS
 import FabricObservability
@@ -30,6 +31,18 @@ struct UpCommand: AsyncParsableCommand {
         let config = runtime.config
         let logger = runtime.logger
         var services: [any Service] = []
+
+        if !config.auth.hasKeySource {
+            // Without a JWKS the fabric trusts the development key; `fabric token` signs with it.
+            let developmentKey = config.auth.developmentKeyPath(dataDirectory: dataDirectory ?? config.up.dataDir)
+            do {
+                if try DevelopmentKey.ensure(at: developmentKey) {
+                    logger.notice("created the development signing key", metadata: ["file": "\(developmentKey)"])
+                }
+            } catch {
+                throw ValidationFailure(message: "auth: \(error)")
+            }
+        }
 
         var natsChild: NATSServerChild?
         var urls = config.nats.urls
