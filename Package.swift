@@ -84,6 +84,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FabricRouter",
+            dependencies: [
+                "FabricCore",
+                "FabricNATS",
+                "FabricObservability",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FabricService",
+            dependencies: [
+                "FabricCore",
+                "FabricNATS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FabricExamples",
+            dependencies: ["FabricCore", "FabricNATS", "FabricService"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FabricProcess",
             swiftSettings: swiftSettings
         ),
@@ -100,6 +128,9 @@ let package = Package(
                 "FabricNATS",
                 "FabricObservability",
                 "FabricProcess",
+                "FabricRouter",
+                "FabricService",
+                "FabricExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -137,8 +168,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "FabricRouterTests",
+            dependencies: ["FabricRouter", "FabricService", "FabricExamples", "FabricTestSupport", "FabricObservability"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "FabricCLITests",
-            dependencies: ["FabricCore", "FabricTestSupport"],
+            dependencies: ["FabricCore", "FabricNATS", "FabricTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -70,6 +70,11 @@ public final class ConfigReader {
         ValidationError(path: keyPath(key), reason: reason, line: pairs.first { $0.key == key }?.value.mark?.line ?? line)
     }
 
+    /// The line of `key`, or of this mapping when the key is absent.
+    public func lineOf(_ key: String) -> Int? {
+        pairs.first { $0.key == key }?.value.mark?.line ?? line
+    }
+
     /// Fails on any key no getter asked for.
     public func finish() throws(ValidationError) {
         for pair in pairs where !read.contains(pair.key) {

@@ -18,6 +18,8 @@ public struct FabricConfig: Sendable, Hashable {
     public var jetstream: JetStreamConfig
     /// `fabric up`'s own settings.
     public var up: UpConfig
+    /// The router.
+    public var router: RouterConfig
     /// JWT verification.
     public var auth: AuthConfig
 
@@ -35,6 +37,7 @@ public struct FabricConfig: Sendable, Hashable {
         log = try LogConfig(reader: reader.section("log"))
         jetstream = try JetStreamConfig(reader: reader.section("jetstream"))
         up = try UpConfig(reader: reader.section("up"))
+        router = try RouterConfig(reader: reader.section("router"))
         auth = try AuthConfig(reader: reader.section("auth"))
         try reader.finish()
     }

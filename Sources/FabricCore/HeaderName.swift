@@ -52,6 +52,8 @@ public enum HeaderName {
     public static let cache = "Fabric-Cache"
     /// Client idempotency key the id was derived from.
     public static let idempotencyKey = "Fabric-Idempotency-Key"
+    /// What to do after the last failed attempt: `dead-letter` or `drop`, stamped at store time.
+    public static let onFailure = "Fabric-On-Failure"
     /// Outbox stream sequence of a message delivered to a client.
     public static let sequence = "Fabric-Sequence"
     /// Route name that matched, for tracing and metrics.

@@ -64,11 +64,25 @@ public struct FabricTopology: Sendable, Hashable {
         return bucket
     }
 
-    /// Creates or updates every stream and bucket.
-    public func ensure(on jetStream: JetStream) async throws(NATSError) {
-        for stream in streams { try await jetStream.ensureStream(stream) }
+    /// Creates or updates every stream and bucket; returns what could not be changed.
+    ///
+    /// A stream that exists with settings an update cannot change (storage, retention)
+    /// is used as it is, with a warning in the result, rather than stopping the role:
+    /// those are the operator's to migrate.
+    @discardableResult
+    public func ensure(on jetStream: JetStream) async throws(NATSError) -> [String] {
+        var warnings: [String] = []
+        for stream in streams {
+            do {
+                try await jetStream.ensureStream(stream)
+            } catch {
+                guard (try? await jetStream.streamInfo(stream.name)) != nil else { throw error }
+                warnings.append("stream \(stream.name) kept its existing configuration: \(error)")
+            }
+        }
         _ = try await jetStream.ensureKeyValue(configBucket)
         _ = try await jetStream.ensureKeyValue(cacheBucket)
+        return warnings
     }
 
     private func base(_ name: String, subjects: [String]) -> StreamConfig {

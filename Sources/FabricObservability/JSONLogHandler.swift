@@ -3,7 +3,7 @@ import Logging
 
 /// A swift-log handler that writes one JSON object per line to standard error.
 ///
-/// Fields: `ts` (RFC 3339 with milliseconds, UTC), `level`, `label`, `msg`, `source`,
+/// Fields: `ts` (RFC 3339 with milliseconds, UTC), `level`, `label`, `msg`, `module`,
 /// then every metadata key (`correlation_id`, `subject`, …) as a string.
 public struct JSONLogHandler: LogHandler {
     /// Metadata attached to every line of this logger.
@@ -34,7 +34,7 @@ public struct JSONLogHandler: LogHandler {
         line += ",\"level\":\(JSONLogHandler.quote(event.level.rawValue))"
         line += ",\"label\":\(JSONLogHandler.quote(label))"
         line += ",\"msg\":\(JSONLogHandler.quote(event.message.description))"
-        line += ",\"source\":\(JSONLogHandler.quote(event.source))"
+        line += ",\"module\":\(JSONLogHandler.quote(event.source))"
         for key in fields.keys.sorted() {
             line += ",\(JSONLogHandler.quote(key)):\(JSONLogHandler.quote(fields[key]!))"
         }

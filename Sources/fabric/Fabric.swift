@@ -7,6 +7,9 @@ struct Fabric: AsyncParsableCommand {
         commandName: "fabric",
         abstract: "A multi-protocol edge fabric over NATS.",
         version: FabricVersion.string,
-        subcommands: [UpCommand.self, TokenCommand.self, BenchCommand.self, VersionCommand.self]
+        subcommands: [
+            UpCommand.self, RouterCommand.self, RoutesCommand.self, ExampleCommand.self, TokenCommand.self, BenchCommand.self,
+            VersionCommand.self,
+        ]
     )
 }

@@ -4,6 +4,7 @@ import FabricCore
 import FabricNATS
 import FabricObservability
 import FabricProcess
+import FabricRouter
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -25,6 +26,9 @@ struct UpCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "JetStream data directory of the nats-server child.")
     var dataDirectory: String?
+
+    @Option(name: .customLong("routes"), help: "Rules file, watched for changes (default: router.file).")
+    var routesFile: String?
 
     func run() async throws {
         let runtime = try Runtime.start(global, role: "up")
@@ -56,40 +60,24 @@ struct UpCommand: AsyncParsableCommand {
         }
         Endpoints.announce("nats", urls.joined(separator: ","))
 
-        var natsConfig = config.nats
-        natsConfig.urls = urls
-        let connection: NATSConnection
+        let context: RoleContext
+        let router: RouterService
+        let backends: [any Service]
         do {
-            connection = try await NATSConnection.connect(NATSOptions(config: natsConfig, role: "up"), logger: logger)
-            let jetStream = try JetStream(connection)
-            try await FabricTopology(config: config.jetstream).ensure(on: jetStream)
+            context = try await RoleContext.connect(runtime, role: "up", urls: urls)
+            router = try await RouterCommand.makeRouter(context, file: routesFile ?? config.router.file)
+            backends = try ["echo", "alerts"].map { try ExampleCommand.backend($0, context) }
         } catch {
             await natsChild?.stopChild()
-            throw ValidationFailure(message: "cannot use NATS at \(urls.joined(separator: ",")): \(error)")
-        }
-        runtime.readiness.register("nats")
-        runtime.readiness.ready("nats")
-        services.append(NATSMonitor(connection: connection, readiness: runtime.readiness))
-
-        if let problem = PortCheck.inUse(host: config.admin.host, port: config.admin.port) {
-            await natsChild?.stopChild()
-            throw ValidationFailure(message: "admin \(problem); choose another with --admin-port")
-        }
-        services.append(
-            AdminServer(
-                config: config.admin, registry: runtime.registry, readiness: runtime.readiness, logger: logger,
-                onListening: { port in Endpoints.announce("admin", "http://\(config.admin.host):\(port)") }))
-
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            await natsChild?.stopChild()
-            connection.close()
             throw error
         }
-        connection.close()
+        do {
+            // The child stops last, after every role drained its connection.
+            try await context.run(first: services, backends + [router])
+        } catch {
+            await natsChild?.stopChild()
+            throw error
+        }
         logger.info("fabric up stopped")
     }
 }

@@ -1,3 +1,5 @@
+import FabricCore
+import FabricNATS
 import FabricTestSupport
 import Foundation
 import Testing
@@ -14,9 +16,22 @@ struct UpCommandTests {
         #expect(natsLine.contains("nats://127.0.0.1:"))
         let admin = try #require(adminLine.split(separator: " ").last.map(String.init))
 
+        #expect(await eventually { (try? await HTTPProbe.get("\(admin)/readyz").status) == 200 })
         let ready = try await HTTPProbe.get("\(admin)/readyz")
-        #expect(ready.status == 200)
         #expect(ready.body.contains("nats ok"))
+        #expect(ready.body.contains("router ok"))
+
+        // The example rules and backends run: a request reaches echo through the router.
+        let natsURL = try #require(natsLine.split(separator: " ").last.map(String.init))
+        let client = try await NATSConnection.connect(NATSOptions(urls: [natsURL], name: "up-test"))
+        var envelope = Envelope(type: "echo", source: .internal, payload: Array(#"{"hello":"fabric"}"#.utf8))
+        envelope.claims = Claims(principal: "tester")
+        envelope.expect = .reply
+        let reply = try await client.request(
+            "fabric.in.echo", headers: envelope.headers, payload: envelope.payload, timeout: .seconds(10))
+        #expect(reply.headers[HeaderName.status] == "ok")
+        #expect(reply.text.contains("\"principal\":\"tester\""))
+        client.close()
         #expect(try await HTTPProbe.get("\(admin)/healthz").status == 200)
         let metrics = try await HTTPProbe.get("\(admin)/metrics")
         #expect(metrics.status == 200)

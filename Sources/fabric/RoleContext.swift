@@ -1,0 +1,59 @@
+import FabricCore
+import FabricNATS
+import FabricObservability
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// What every long-running role needs: a NATS connection, JetStream with the fabric's
+/// streams and buckets ensured, and a way to run its services beside the admin listener.
+struct RoleContext {
+    let runtime: Runtime
+    let connection: NATSConnection
+    let jetStream: JetStream
+
+    var config: FabricConfig { runtime.config }
+    var logger: Logger { runtime.logger }
+
+    /// Connects as `role` (to `urls`, or the configured ones) and ensures the topology.
+    static func connect(_ runtime: Runtime, role: String, urls: [String]? = nil) async throws -> RoleContext {
+        var natsConfig = runtime.config.nats
+        if let urls { natsConfig.urls = urls }
+        do {
+            let connection = try await NATSConnection.connect(NATSOptions(config: natsConfig, role: role), logger: runtime.logger)
+            let jetStream = try JetStream(connection)
+            for warning in try await FabricTopology(config: runtime.config.jetstream).ensure(on: jetStream) {
+                runtime.logger.warning("\(warning)")
+            }
+            runtime.readiness.register("nats")
+            runtime.readiness.ready("nats")
+            return RoleContext(runtime: runtime, connection: connection, jetStream: jetStream)
+        } catch {
+            throw ValidationFailure(message: "cannot use NATS at \(natsConfig.urls.joined(separator: ",")): \(error)")
+        }
+    }
+
+    /// The `fabric-config` bucket.
+    func configBucket() async throws -> KeyValue {
+        try await jetStream.ensureKeyValue(FabricTopology(config: config.jetstream).configBucket)
+    }
+
+    /// Runs `services` with the connection monitor and the admin listener until SIGTERM or
+    /// SIGINT, then shuts them down in reverse order; `first` services stop last.
+    func run(first: [any Service] = [], _ services: [any Service]) async throws {
+        let admin = config.admin
+        if let problem = PortCheck.inUse(host: admin.host, port: admin.port) {
+            throw ValidationFailure(message: "admin \(problem); choose another with --admin-port")
+        }
+        let all: [any Service] =
+            first + [NATSMonitor(connection: connection, readiness: runtime.readiness)] + services + [
+                AdminServer(
+                    config: admin, registry: runtime.registry, readiness: runtime.readiness, logger: logger,
+                    onListening: { port in Endpoints.announce("admin", "http://\(admin.host):\(port)") })
+            ]
+        let group = ServiceGroup(
+            configuration: .init(services: all, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { connection.close() }
+        try await group.run()
+    }
+}
