@@ -173,6 +173,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "FabricServiceTests",
+            dependencies: ["FabricService", "FabricExamples", "FabricTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "FabricCLITests",
             dependencies: ["FabricCore", "FabricNATS", "FabricTestSupport"],
             swiftSettings: swiftSettings

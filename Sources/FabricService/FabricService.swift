@@ -29,6 +29,7 @@ public final class FabricService: Service, Sendable {
     let concurrency: Int
     let logger: Logger
     private let handlers = Mutex<[(pattern: TypePattern, handler: Handler)]>([])
+    private let started = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let handled: Counter
     private let failed: Counter
 
@@ -59,6 +60,12 @@ public final class FabricService: Service, Sendable {
             on: FabricNames.Subject.service(name) + ".*", queue: queue, bufferLimit: 4096, label: "svc-\(name)")
         try await connection.flush()
         logger.info("service started", metadata: ["service": "\(name)"])
+        let waiters = started.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
         await withTaskGroup(of: Void.self) { group in
             for stream in [base, partitions] {
                 group.addTask {
@@ -77,6 +84,18 @@ public final class FabricService: Service, Sendable {
             }
         }
         logger.info("service stopped", metadata: ["service": "\(name)"])
+    }
+
+    /// Suspends until the service subscribed and the server confirmed it.
+    public func waitUntilReady() async {
+        await withCheckedContinuation { continuation in
+            let now = started.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
     }
 
     /// Handles one message and answers it when someone waits.

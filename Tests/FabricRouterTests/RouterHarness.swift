@@ -53,6 +53,10 @@ struct RouterHarness {
         let group = ServiceGroup(services: services, logger: RouterHarness.logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
+            for service in services {
+                if let backend = service as? FabricService { await backend.waitUntilReady() }
+                if let router = service as? RouterService { await router.waitUntilRouting() }
+            }
             do {
                 let result = try await body()
                 await group.triggerGracefulShutdown()
