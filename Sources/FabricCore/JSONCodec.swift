@@ -9,8 +9,10 @@ public enum JSONCodec {
 
     /// Parses JSON bytes into a value, or nil when they are not JSON.
     public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> JSONValue? {
-        let data = bytes.withContiguousStorageIfAvailable { Data($0) } ?? Data(bytes)
-        return try? JSONDecoder().decode(JSONValue.self, from: data)
+        if let parsed = bytes.withContiguousStorageIfAvailable({ JSONParser.parse(UnsafeRawBufferPointer($0)) }) {
+            return parsed
+        }
+        return Array(bytes).withUnsafeBytes { JSONParser.parse($0) }
     }
 
     /// Compact JSON with sorted keys, so equal values encode to equal strings.

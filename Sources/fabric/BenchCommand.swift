@@ -9,7 +9,7 @@ import Synchronization
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the fabric's paths (figures for docs/performance.md).",
-        subcommands: [BenchNATSCommand.self])
+        subcommands: [BenchNATSCommand.self, BenchRouterCommand.self, BenchEnvelopeCommand.self])
 }
 
 /// `fabric bench nats`: envelope encode+decode, FabricNATS request/reply through a relay,
@@ -115,7 +115,21 @@ struct BenchNATS {
                 endToEnd))
     }
 
-    private func envelope() {
+    private func envelope() { BenchEnvelopeCommand.measure(iterations: 200_000) }
+}
+
+/// `fabric bench envelope`: encode+decode of a typical 12-header envelope, timed; run it
+/// under `valgrind` with two iteration counts to count allocations per message
+/// (`scripts/bench-alloc`).
+struct BenchEnvelopeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "envelope", abstract: "Time envelope encode+decode (run under valgrind to count allocations).")
+
+    @Option(help: "Encode+decode round trips.") var iterations = 200_000
+
+    func run() { BenchEnvelopeCommand.measure(iterations: iterations) }
+
+    static func measure(iterations: Int) {
         var envelope = Envelope(type: "order.created", source: .h2, payload: Array(repeating: 120, count: 64))
         envelope.correlationID = "c0ffee-1234"
         envelope.client = "alice~~s1"
@@ -124,7 +138,6 @@ struct BenchNATS {
         envelope.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         let headers = envelope.headers
         precondition(headers.count == 12)
-        let iterations = 200_000
         let clock = ContinuousClock()
         var checksum = 0
         let start = clock.now
@@ -133,7 +146,7 @@ struct BenchNATS {
             let decoded = try! Envelope(headers: encoded, payload: envelope.payload)
             checksum &+= decoded.type.utf8.count
         }
-        let perMessage = (clock.now - start).inSeconds * 1e9 / Double(iterations)
+        let perMessage = iterations == 0 ? 0 : (clock.now - start).inSeconds * 1e9 / Double(iterations)
         print(
             String(
                 format: "envelope encode+decode, %d headers: %.0f ns/message (checksum %d)", headers.count, perMessage, checksum))
