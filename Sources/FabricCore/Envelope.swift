@@ -1,5 +1,3 @@
-import W3CTraceContext
-
 /// The canonical envelope: routing metadata in headers, the payload untouched in the body.
 ///
 /// Every adapter turns its protocol's message into one of these, and every role reads
@@ -131,86 +129,91 @@ public struct Envelope: Sendable, Hashable {
         var roles: [String] = []
         var tenant: String?
         var otherClaims: String?
-        var decoded = Envelope(type: "", source: .internal, payload: payload, id: "", time: 0)
+        // Decoded in place: building a separate value and assigning it at the end would copy
+        // (retain and release) every field once more.
+        self.init(type: "", source: .internal, payload: payload, id: "", time: 0)
         for field in headers {
             let value = field.value
-            switch field.name {
-            case HeaderName.version: version = value
-            case HeaderName.id:
+            guard let kind = HeaderKind.of(field.name) else {
+                self.extra.add(field.name, value)
+                continue
+            }
+            switch kind {
+            case .version: version = value
+            case .id:
                 guard FabricID.isValid(value) else {
                     throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not a fabric id")
                 }
                 id = value
-            case HeaderName.type:
+            case .type:
                 do { try MessageType.validate(value) } catch {
                     throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason)
                 }
                 type = value
-            case HeaderName.source:
+            case .source:
                 guard let parsed = Source(rawValue: value) else {
                     throw Envelope.invalid(field, expected: Source.allCases.map(\.rawValue))
                 }
                 source = parsed
-            case HeaderName.time: time = try Envelope.unsigned(field)
-            case HeaderName.correlationId: decoded.correlationID = value
-            case HeaderName.client: decoded.client = value
-            case HeaderName.principal: principal = value
-            case HeaderName.roles: roles = value.split(separator: ",").map(String.init)
-            case HeaderName.tenant: tenant = value
-            case HeaderName.claims: otherClaims = value
-            case HeaderName.topic: decoded.topic = value
-            case HeaderName.priority:
+            case .time: time = try Envelope.unsigned(field)
+            case .correlationId: self.correlationID = value
+            case .client: self.client = value
+            case .principal: principal = value
+            case .roles: roles = value.split(separator: ",").map(String.init)
+            case .tenant: tenant = value
+            case .claims: otherClaims = value
+            case .topic: self.topic = value
+            case .priority:
                 guard let parsed = Priority(rawValue: value) else {
                     throw Envelope.invalid(field, expected: Priority.allCases.map(\.rawValue))
                 }
-                decoded.priority = parsed
-            case HeaderName.delivery:
+                self.priority = parsed
+            case .delivery:
                 guard let parsed = Delivery(rawValue: value) else {
                     throw Envelope.invalid(field, expected: Delivery.allCases.map(\.rawValue))
                 }
-                decoded.delivery = parsed
-            case HeaderName.status:
+                self.delivery = parsed
+            case .status:
                 guard let parsed = Status(rawValue: value) else {
                     throw Envelope.invalid(field, expected: Status.allCases.map(\.rawValue))
                 }
-                decoded.status = parsed
-            case HeaderName.attempt:
+                self.status = parsed
+            case .attempt:
                 guard let number = Int(value), number >= 1 else {
                     throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not an attempt number")
                 }
-                decoded.attempt = number
-            case HeaderName.error: decoded.error = value
-            case HeaderName.expect:
+                self.attempt = number
+            case .error: self.error = value
+            case .expect:
                 guard let parsed = Expect(rawValue: value) else {
                     throw Envelope.invalid(field, expected: Expect.allCases.map(\.rawValue))
                 }
-                decoded.expect = parsed
-            case HeaderName.replyTo: decoded.replyTo = value
-            case HeaderName.deadline: decoded.deadline = try Envelope.unsigned(field)
-            case HeaderName.partition:
+                self.expect = parsed
+            case .replyTo: self.replyTo = value
+            case .deadline: self.deadline = try Envelope.unsigned(field)
+            case .partition:
                 guard let number = Int(value), number >= 0 else {
                     throw EnvelopeError(.invalidHeader, header: field.name, reason: "'\(value)' is not a partition number")
                 }
-                decoded.partition = number
-            case HeaderName.retry:
-                do { decoded.retry = try RetryPolicy(headerValue: value) } catch {
+                self.partition = number
+            case .retry:
+                do { self.retry = try RetryPolicy(headerValue: value) } catch {
                     throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason)
                 }
-            case HeaderName.routesVersion: decoded.routesVersion = value
-            case HeaderName.cache:
-                do { decoded.cache = try CachePolicy(headerValue: value) } catch {
+            case .routesVersion: self.routesVersion = value
+            case .cache:
+                do { self.cache = try CachePolicy(headerValue: value) } catch {
                     throw EnvelopeError(.invalidHeader, header: field.name, reason: error.reason)
                 }
-            case HeaderName.idempotencyKey: decoded.idempotencyKey = value
-            case HeaderName.sequence: decoded.sequence = try Envelope.unsigned(field)
-            case HeaderName.contentType: decoded.contentType = value
-            case HeaderName.traceparent:
-                guard (try? TraceContext(traceParentHeaderValue: value)) != nil else {
+            case .idempotencyKey: self.idempotencyKey = value
+            case .sequence: self.sequence = try Envelope.unsigned(field)
+            case .contentType: self.contentType = value
+            case .traceparent:
+                guard TraceParent.isValid(value) else {
                     throw EnvelopeError(.invalidHeader, header: field.name, reason: "not a W3C traceparent")
                 }
-                decoded.traceparent = value
-            case HeaderName.tracestate: decoded.tracestate = value
-            default: decoded.extra.add(field.name, value)
+                self.traceparent = value
+            case .tracestate: self.tracestate = value
             }
         }
         guard let version else {
@@ -226,15 +229,14 @@ public struct Envelope: Sendable, Hashable {
         }
         guard let time else { throw EnvelopeError(.missingHeader, header: HeaderName.time, reason: "every envelope has a time") }
         if let principal {
-            decoded.claims = Claims(principal: principal, roles: roles, tenant: tenant, otherJSON: otherClaims)
+            self.claims = Claims(principal: principal, roles: roles, tenant: tenant, otherJSON: otherClaims)
         } else if !roles.isEmpty || tenant != nil || otherClaims != nil {
             throw EnvelopeError(.missingHeader, header: HeaderName.principal, reason: "claims without a principal")
         }
-        decoded.id = id
-        decoded.type = type
-        decoded.source = source
-        decoded.time = time
-        self = decoded
+        self.id = id
+        self.type = type
+        self.source = source
+        self.time = time
     }
 
     /// Checks header count, sizes and payload size against `limits`.
@@ -269,5 +271,60 @@ public struct Envelope: Sendable, Hashable {
     private static func invalid(_ field: Headers.Field, expected: [String]) -> EnvelopeError {
         EnvelopeError(
             .invalidHeader, header: field.name, reason: "'\(field.value)' is not one of \(expected.joined(separator: ", "))")
+    }
+}
+
+/// The envelope's own headers, found by one hash lookup instead of a chain of string
+/// comparisons (decoding is on every role's hot path).
+enum HeaderKind: Sendable {
+    case version, id, type, source, time, correlationId, client, principal, roles, tenant, claims, topic, priority
+    case delivery, status, attempt, error, expect, replyTo, deadline, partition, retry, routesVersion, cache
+    case idempotencyKey, sequence, contentType, traceparent, tracestate
+
+    /// The kind of header `name`, nil for any other header.
+    ///
+    /// Narrowed by length and one byte, then confirmed by comparison: cheaper than
+    /// hashing the name (Swift's seeded SipHash) for a dozen fields per message.
+    static func of(_ name: String) -> HeaderKind? {
+        let utf8 = name.utf8
+        let count = utf8.count
+        guard count >= 9, count <= 22 else { return nil }
+        if count == 11, name == HeaderName.traceparent { return .traceparent }
+        if count == 10 { return name == HeaderName.tracestate ? .tracestate : nil }
+        if count == 12, name == HeaderName.contentType { return .contentType }
+        // Every other fabric header is "Fabric-" + a name: the byte after the dash decides.
+        guard utf8.starts(with: "Fabric-".utf8) else { return nil }
+        let key = utf8[utf8.index(utf8.startIndex, offsetBy: 7)]
+        let candidates: [(String, HeaderKind)]
+        switch key {
+        case UInt8(ascii: "A"): candidates = [(HeaderName.attempt, .attempt)]
+        case UInt8(ascii: "C"):
+            candidates = [
+                (HeaderName.correlationId, .correlationId), (HeaderName.client, .client), (HeaderName.claims, .claims),
+                (HeaderName.cache, .cache),
+            ]
+        case UInt8(ascii: "D"): candidates = [(HeaderName.delivery, .delivery), (HeaderName.deadline, .deadline)]
+        case UInt8(ascii: "E"): candidates = [(HeaderName.error, .error), (HeaderName.expect, .expect)]
+        case UInt8(ascii: "I"): candidates = [(HeaderName.id, .id), (HeaderName.idempotencyKey, .idempotencyKey)]
+        case UInt8(ascii: "P"):
+            candidates = [
+                (HeaderName.principal, .principal), (HeaderName.priority, .priority), (HeaderName.partition, .partition),
+            ]
+        case UInt8(ascii: "R"):
+            candidates = [
+                (HeaderName.roles, .roles), (HeaderName.replyTo, .replyTo), (HeaderName.retry, .retry),
+                (HeaderName.routesVersion, .routesVersion),
+            ]
+        case UInt8(ascii: "S"):
+            candidates = [(HeaderName.source, .source), (HeaderName.status, .status), (HeaderName.sequence, .sequence)]
+        case UInt8(ascii: "T"):
+            candidates = [
+                (HeaderName.type, .type), (HeaderName.time, .time), (HeaderName.tenant, .tenant), (HeaderName.topic, .topic),
+            ]
+        case UInt8(ascii: "V"): candidates = [(HeaderName.version, .version)]
+        default: return nil
+        }
+        for (candidate, kind) in candidates where candidate.utf8.count == count && candidate == name { return kind }
+        return nil
     }
 }

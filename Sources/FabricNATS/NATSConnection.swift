@@ -88,19 +88,31 @@ public final class NATSConnection: @unchecked Sendable {
     /// Publishes `payload` with optional headers and reply subject.
     ///
     /// Synchronous and cheap: with `sendAsap` nats.c writes to the socket on this thread.
+    /// Inlinable so the payload's collection type is specialised at the call site instead
+    /// of going through generic witness tables on every message.
+    @inlinable
     public func publish(
         _ subject: String, headers: Headers? = nil, payload: some Collection<UInt8> = [], replyTo: String? = nil
     ) throws(NATSError) {
-        let status = withContiguousBytes(payload) { bytes -> natsStatus in
-            if let headers, !headers.isEmpty {
-                return publishMessage(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)
-            }
-            if let replyTo {
-                return natsConnection_PublishRequest(raw, subject, replyTo, bytes.baseAddress, Int32(bytes.count))
-            }
-            return natsConnection_Publish(raw, subject, bytes.baseAddress, Int32(bytes.count))
+        let status =
+            payload.withContiguousStorageIfAvailable { buffer in
+                publish(subject, headers: headers, bytes: UnsafeRawBufferPointer(buffer), replyTo: replyTo)
+            } ?? Array(payload).withUnsafeBytes { publish(subject, headers: headers, bytes: $0, replyTo: replyTo) }
+        if let error = status { throw error }
+    }
+
+    /// Publishes raw bytes; nil on success.
+    @usableFromInline
+    func publish(_ subject: String, headers: Headers?, bytes: UnsafeRawBufferPointer, replyTo: String?) -> NATSError? {
+        let status: natsStatus
+        if let headers, !headers.isEmpty {
+            status = publishMessage(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)
+        } else if let replyTo {
+            status = natsConnection_PublishRequest(raw, subject, replyTo, bytes.baseAddress, Int32(bytes.count))
+        } else {
+            status = natsConnection_Publish(raw, subject, bytes.baseAddress, Int32(bytes.count))
         }
-        try check(status, "publish to \(subject)")
+        return status == NATS_OK ? nil : NATSError(status: status, context: "publish to \(subject)")
     }
 
     private func publishMessage(subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer) -> natsStatus

@@ -57,7 +57,10 @@ enum BenchMatching {
             let plain = measure(matcher) { RoutingInput(type: target, principal: "alice", roles: ["r"]) }
             let payload = Array(#"{"sensor":"s1","reading":{"celsius":72.5,"unit":"C"}}"#.utf8)
             let withPayload = measure(matcher) { RoutingInput(type: "sensor.temp", principal: "alice", payload: payload) }
-            print(String(format: "matching %5d rules: %6.0f ns/envelope by type, %6.0f ns with a payload predicate", count, plain, withPayload))
+            print(
+                String(
+                    format: "matching %5d rules: %6.0f ns/envelope by type, %6.0f ns with a payload predicate", count, plain,
+                    withPayload))
         }
     }
 
@@ -127,8 +130,10 @@ struct BenchRouting {
             try await latency(client, subject: "fabric.svc.bench-echo", envelopeType: nil, label: "direct to backend (2 hops)")
             try await latency(client, subject: "fabric.in.bench.echo", envelopeType: "bench.echo", label: "via router (3 hops)")
             try await latency(client, subject: "fabric.in.bench.sdk", envelopeType: "bench.sdk", label: "via router to SDK echo")
-            let direct = try await throughput(client, receiver: backend, subject: "fabric.svc.bench-sink", label: "direct publish→subscribe")
-            let routed = try await throughput(client, receiver: backend, subject: "fabric.in.bench.flood", label: "via router, at-most-once")
+            let direct = try await throughput(
+                client, receiver: backend, subject: "fabric.svc.bench-sink", label: "direct publish→subscribe")
+            let routed = try await throughput(
+                client, receiver: backend, subject: "fabric.in.bench.flood", label: "via router, at-most-once")
             print(String(format: "router throughput ratio: %.2f of direct", routed / direct))
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -167,11 +172,14 @@ struct BenchRouting {
         print(
             String(
                 format: "request %-28@ n=%-6d p50=%.1fus  p90=%.1fus  p99=%.1fus  p99.9=%.1fus  rate=%.0f req/s",
-                label as NSString, requests, quantile(0.5), quantile(0.9), quantile(0.99), quantile(0.999), Double(requests) / seconds))
+                label as NSString, requests, quantile(0.5), quantile(0.9), quantile(0.99), quantile(0.999),
+                Double(requests) / seconds))
     }
 
     /// Messages per second delivered to a subscriber of `fabric.svc.bench-sink`.
-    private func throughput(_ publisher: NATSConnection, receiver: NATSConnection, subject: String, label: String) async throws -> Double {
+    private func throughput(
+        _ publisher: NATSConnection, receiver: NATSConnection, subject: String, label: String
+    ) async throws -> Double {
         let received = Atomic<Int>(0)
         let window = 2000
         // The sink reports every `window` messages, so the publisher keeps at most two

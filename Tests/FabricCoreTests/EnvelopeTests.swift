@@ -160,3 +160,33 @@ struct EnvelopeTests {
         #expect(error.description == "invalid header Fabric-Type: 'a b' may only contain letters")
     }
 }
+
+@Suite("Traceparent")
+struct TraceParentTests {
+    static let cases: [(String, Bool)] = [
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", true),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", true),
+        ("00-00000000000000000000000000000000-00f067aa0ba902b7-01", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", false),
+        ("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", false),
+        ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", false),
+        ("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", false), ("", false),
+    ]
+
+    @Test(arguments: cases)
+    func fastCheckAgreesWithTheW3CPackage(value: String, valid: Bool) {
+        #expect(TraceParent.isValid(value) == valid)
+        #expect((TraceParent.validated(value) != nil) == valid)
+    }
+
+    @Test func freshAndChildTraceparentsAreValidAndKeepTheTrace() {
+        let parent = TraceParent.fresh()
+        #expect(TraceParent.isValid(parent))
+        let child = TraceParent.child(of: parent)
+        #expect(TraceParent.isValid(child))
+        #expect(TraceParent.traceID(of: child) == TraceParent.traceID(of: parent))
+        #expect(child != parent)
+    }
+}

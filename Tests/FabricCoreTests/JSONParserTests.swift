@@ -8,7 +8,8 @@ struct JSONParserTests {
     static let valid: [(String, JSONValue)] = [
         ("null", .null), ("true", .bool(true)), (" false ", .bool(false)), ("0", .number(0)), ("-12.5e2", .number(-1250)),
         ("1E-2", .number(0.01)), (#""a\"b\\c\/\n\t""#, .string("a\"b\\c/\n\t")), (#""\u00e9\ud83d\ude42""#, .string("é🙂")),
-        ("[]", .array([])), ("{}", .object([:])), (#"{"a":[1,{"b":null}],"c":"d"}"#, .object(["a": .array([.number(1), .object(["b": .null])]), "c": .string("d")])),
+        ("[]", .array([])), ("{}", .object([:])),
+        (#"{"a":[1,{"b":null}],"c":"d"}"#, .object(["a": .array([.number(1), .object(["b": .null])]), "c": .string("d")])),
         ("\"räksmörgås\"", .string("räksmörgås")),
     ]
 
@@ -32,7 +33,9 @@ struct JSONParserTests {
         let leaf = Gen.int(in: -1000...1000).map { JSONValue.number(Double($0)) }
         let strings = Gen.letterOrNumber.string(of: 0...8).map(JSONValue.string)
         await propertyCheck(count: 300, input: leaf.array(of: 0...6), strings.array(of: 0...6)) { numbers, texts in
-            let document = JSONValue.object(["n": .array(numbers), "s": .array(texts), "nested": .object(["x": .array(numbers + texts)])])
+            let document = JSONValue.object([
+                "n": .array(numbers), "s": .array(texts), "nested": .object(["x": .array(numbers + texts)]),
+            ])
             let encoded = Array(JSONCodec.encodeSorted(document).utf8)
             #expect(JSONCodec.parse(encoded) == document)
             let foundation = try? JSONSerialization.jsonObject(with: Data(encoded))

@@ -13,7 +13,8 @@ import Testing
 struct ServiceTests {
     /// A nats-server, the fabric's streams, and `services` running while `body` runs.
     static func with(
-        _ makeServices: (NATSConnection, JetStream) throws -> [any Service], _ body: (NATSConnection, JetStream) async throws -> Void
+        _ makeServices: (NATSConnection, JetStream) throws -> [any Service],
+        _ body: (NATSConnection, JetStream) async throws -> Void
     ) async throws {
         let server = try await NATSServer.start()
         let connection = try await NATSConnection.connect(NATSOptions(urls: [server.url], name: "sdk-test"))
@@ -88,7 +89,8 @@ struct ServiceTests {
             let flaky = try await Self.request(connection, service: "failing", type: "flaky")
             #expect(flaky.headers[HeaderName.status] == "retry")
             #expect(flaky.headers[HeaderName.error] == "database busy")
-            #expect(try await Self.request(connection, service: "failing", type: "explicit").headers[HeaderName.status] == "retry")
+            #expect(
+                try await Self.request(connection, service: "failing", type: "explicit").headers[HeaderName.status] == "retry")
         }
     }
 
@@ -195,9 +197,11 @@ struct ServiceTests {
         }) { connection, _ in
             let alerts = try connection.messages(on: "fabric.out.topic.alerts.>")
             try await connection.flush()
-            let cool = try await Self.request(connection, service: "alerts", type: "sensor.temp", payload: #"{"sensor":"s1","reading":{"celsius":20}}"#)
+            let cool = try await Self.request(
+                connection, service: "alerts", type: "sensor.temp", payload: #"{"sensor":"s1","reading":{"celsius":20}}"#)
             #expect(cool.text == #"{"alert":false}"#)
-            let hot = try await Self.request(connection, service: "alerts", type: "sensor.temp", payload: #"{"sensor":"s2","reading":{"celsius":72.5}}"#)
+            let hot = try await Self.request(
+                connection, service: "alerts", type: "sensor.temp", payload: #"{"sensor":"s2","reading":{"celsius":72.5}}"#)
             #expect(hot.text == #"{"alert":true}"#)
             var iterator = alerts.makeAsyncIterator()
             let alert = try #require(await iterator.next())
