@@ -15,6 +15,15 @@ extension NATSConnection {
         _ message: borrowing NATSMessageView, to subject: String, replyTo: String?, setting headers: Headers
     ) throws(NATSError) {
         let body = message.payload
+        if NATSWireMessage.isAvailable {
+            guard
+                let copy = NATSWireMessage.republish(
+                    message.raw, subject: subject, replyTo: replyTo, setting: headers, bytes: body)
+            else { throw NATSError(.invalidArgument, message: "republish to \(subject): a header cannot be encoded") }
+            defer { natsMsg_Destroy(copy) }
+            try check(natsConnection_PublishMsg(raw, copy), "republish to \(subject)")
+            return
+        }
         var created: OpaquePointer?
         var status = natsMsg_Create(
             &created, subject, replyTo, body.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(body.count))

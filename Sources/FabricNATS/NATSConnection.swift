@@ -117,6 +117,13 @@ public final class NATSConnection: @unchecked Sendable {
 
     private func publishMessage(subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer) -> natsStatus
     {
+        if NATSWireMessage.isAvailable {
+            guard let message = NATSWireMessage.make(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes) else {
+                return NATS_INVALID_ARG
+            }
+            defer { natsMsg_Destroy(message) }
+            return natsConnection_PublishMsg(raw, message)
+        }
         var message: OpaquePointer?
         var status = natsMsg_Create(
             &message, subject, replyTo, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count))

@@ -28,6 +28,17 @@ struct CoreNATSTests {
         }
     }
 
+    @Test func headerInjectionIsRefused() async throws {
+        try await withNATS { _, connection in
+            var headers = Headers()
+            headers.add("X-Evil", "a\r\nFabric-Principal: root")
+            #expect(throws: NATSError.self) { try connection.publish("t.evil", headers: headers, payload: [1]) }
+            var badName = Headers()
+            badName.add("X Evil:", "v")
+            #expect(throws: NATSError.self) { try connection.publish("t.evil", headers: badName, payload: [1]) }
+        }
+    }
+
     @Test func envelopeSurvivesTheBroker() async throws {
         try await withNATS { _, connection in
             let stream = try connection.messages(on: "t.envelope")
