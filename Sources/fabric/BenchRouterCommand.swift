@@ -25,9 +25,27 @@ struct BenchRouterCommand: AsyncParsableCommand {
     @Option(name: .customLong("messages"), help: "Messages for the throughput runs.")
     var messages: Int = 200_000
 
+    @Flag(name: .customLong("external-router"), help: "Measure a `fabric router` process already running with the bench rules.")
+    var externalRouter = false
+
+    /// The rules the benchmark routes with (also for an external router).
+    static let rules = """
+        version: 1
+        routes:
+          - name: echo
+            match: { type: "bench.echo" }
+            to: bench-echo
+          - name: sdk
+            match: { type: "bench.sdk" }
+            to: bench-sdk
+          - name: flood
+            match: { type: "bench.flood" }
+            to: bench-sink
+        """
+
     func run() async throws {
         BenchMatching.run()
-        try await BenchRouting(url: natsURL, requests: requests, messages: messages).run()
+        try await BenchRouting(url: natsURL, requests: requests, messages: messages, externalRouter: externalRouter).run()
     }
 }
 
@@ -87,6 +105,7 @@ struct BenchRouting {
     let url: String
     let requests: Int
     let messages: Int
+    let externalRouter: Bool
 
     func run() async throws {
         let logger = Logger(label: "bench")
@@ -99,20 +118,7 @@ struct BenchRouting {
         settings.inMemory = true
         try await FabricTopology(config: settings).ensure(on: jetStream)
 
-        let rules = """
-            version: 1
-            routes:
-              - name: echo
-                match: { type: "bench.echo" }
-                to: bench-echo
-              - name: sdk
-                match: { type: "bench.sdk" }
-                to: bench-sdk
-              - name: flood
-                match: { type: "bench.flood" }
-                to: bench-sink
-            """
-        let source = StaticRouteSource(text: rules)
+        let source = StaticRouteSource(text: BenchRouterCommand.rules)
         let router = RouterService(
             connection: routerConnection, jetStream: jetStream, source: source, config: FabricConfig.defaults.router,
             readiness: Readiness(), logger: logger)
@@ -120,10 +126,10 @@ struct BenchRouting {
             if let reply = message.replyTo { try? backend.publish(reply, payload: message.payload) }
         }
         let sdk = EchoBackend.make(connection: backend, jetStream: try JetStream(backend), name: "bench-sdk")
-        let group = ServiceGroup(services: [router, sdk], logger: logger)
+        let group = ServiceGroup(services: externalRouter ? [sdk] : [router, sdk], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            await router.waitUntilRouting()
+            if !externalRouter { await router.waitUntilRouting() }
             await sdk.waitUntilReady()
             try await backend.flush()
 
