@@ -2,7 +2,8 @@
 /// (`2024-05-01T12:00:00.123456789Z`), and back: without Foundation's formatters, which
 /// are slow and locale-dependent.
 public enum RFC3339 {
-    /// Nanoseconds since the epoch of `text` (`Z` or `±hh:mm` offsets, any fraction), or nil.
+    /// Nanoseconds since the epoch of `text` (`Z` or `±hh:mm` offsets, any fraction), or
+    /// nil when it is not such a time or lies past 2262 (beyond an Int64 of nanoseconds).
     public static func parse(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return nil }
@@ -52,7 +53,10 @@ public enum RFC3339 {
         }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return seconds * 1_000_000_000 + fraction
+        // Nanoseconds since the epoch in an Int64 reach the year 2262.
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, nanoseconds <= Int64.max - fraction else { return nil }
+        return nanoseconds + fraction
     }
 
     /// `2024-05-01T12:00:00.123456789Z` for nanoseconds since the epoch.

@@ -19,7 +19,7 @@ public struct FabricTopology: Sendable, Hashable {
         stream.maxAge = config.workMaxAge
         stream.discard = .new
         stream.description = "fabric: at-least-once work per service"
-        return stream
+        return clamped(stream)
     }
 
     /// `FABRIC_DLQ`: dead letters, kept long for inspection and replay.
@@ -27,7 +27,7 @@ public struct FabricTopology: Sendable, Hashable {
         var stream = base(FabricNames.Stream.deadLetter, subjects: [FabricNames.Subject.deadLetterAll])
         stream.maxAge = config.deadLetterMaxAge
         stream.description = "fabric: dead letters"
-        return stream
+        return clamped(stream)
     }
 
     /// `FABRIC_OUTBOX`: at-least-once messages for clients, bounded per client by count and age.
@@ -43,7 +43,7 @@ public struct FabricTopology: Sendable, Hashable {
         stream.discardNewPerSubject = true
         stream.maxAge = config.outboxMaxAge * 2
         stream.description = "fabric: queued messages per client"
-        return stream
+        return clamped(stream)
     }
 
     /// `FABRIC_FAILURES`: when each failing work message first failed, one record per
@@ -53,7 +53,7 @@ public struct FabricTopology: Sendable, Hashable {
         stream.maxMessagesPerSubject = 1
         stream.maxAge = config.workMaxAge
         stream.description = "fabric: first failure of work being retried"
-        return stream
+        return clamped(stream)
     }
 
     /// Every stream.
@@ -100,6 +100,13 @@ public struct FabricTopology: Sendable, Hashable {
         _ = try await jetStream.ensureKeyValue(configBucket)
         _ = try await jetStream.ensureKeyValue(cacheBucket)
         return warnings
+    }
+
+    /// JetStream refuses a duplicate window longer than the stream's max age.
+    private func clamped(_ stream: StreamConfig) -> StreamConfig {
+        var stream = stream
+        if stream.maxAge > .zero { stream.duplicateWindow = min(stream.duplicateWindow, stream.maxAge) }
+        return stream
     }
 
     private func base(_ name: String, subjects: [String]) -> StreamConfig {

@@ -1,3 +1,4 @@
+import Dispatch
 import FabricCore
 import FabricNATS
 import Synchronization
@@ -37,8 +38,11 @@ final class TestBackend: Sendable {
         subscriptions = Mutex([])
     }
 
+    /// Subscribes; answers come after `delay` when given (off the delivery thread), so
+    /// attempts stay in flight a while, as with real work.
     static func start(
-        _ connection: NATSConnection, service: String, answer: @escaping @Sendable (Delivery) -> Answer? = { _ in .ok() }
+        _ connection: NATSConnection, service: String, delay: Duration? = nil,
+        answer: @escaping @Sendable (Delivery) -> Answer? = { _ in .ok() }
     ) async throws -> TestBackend {
         let backend = TestBackend(service: service)
         var created: [NATSSubscription] = []
@@ -52,8 +56,15 @@ final class TestBackend: Sendable {
                         headers: headers, subject: message.subject)
                     backend.recorded.withLock { $0.append(delivery) }
                     guard let reply = message.replyTo, let answer = answer(delivery) else { return }
-                    try? connection.reply(
-                        to: reply, status: answer.status, error: answer.error, payload: Array(answer.payload.utf8))
+                    let send: @Sendable () -> Void = {
+                        try? connection.reply(
+                            to: reply, status: answer.status, error: answer.error, payload: Array(answer.payload.utf8))
+                    }
+                    if let delay {
+                        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(delay.milliseconds))) { send() }
+                    } else {
+                        send()
+                    }
                 })
         }
         backend.subscriptions.withLock { $0 = created }
