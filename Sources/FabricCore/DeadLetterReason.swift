@@ -8,6 +8,4 @@ public enum DeadLetterReason: String, Sendable, Hashable, CaseIterable, Codable 
     case maxAttempts = "max-attempts"
     /// The message's `Fabric-Deadline` passed before it could succeed.
     case expired
-    /// The stored message cannot be attempted (no valid service subject).
-    case invalid
 }

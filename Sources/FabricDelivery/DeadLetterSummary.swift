@@ -12,7 +12,7 @@ public struct DeadLetterSummary: Sendable, Hashable, Encodable {
     public var service: String
     /// When it was dead-lettered, nanoseconds since the epoch.
     public var time: Int64
-    /// `Fabric-DLQ-Reason` (`error`, `max-attempts`, `expired`, `invalid`).
+    /// `Fabric-DLQ-Reason` (`error`, `max-attempts`, `expired`).
     public var reason: String
     /// Attempts made.
     public var attempts: Int?

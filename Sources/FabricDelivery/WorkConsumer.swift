@@ -23,6 +23,7 @@ final class WorkConsumer: Sendable {
     let failures: FailureRecords
     private let state: Mutex<State>
     private let items: AsyncStream<WorkItem>
+    private let policies = Mutex<[String: RetryPolicy]>([:])
     private let input: AsyncStream<WorkItem>.Continuation
 
     private struct State {
@@ -218,7 +219,7 @@ final class WorkConsumer: Sendable {
         defer { settle(item.ackSubject) }
         let headers = item.headers
         let attempt = item.attempt
-        let policy = headers[HeaderName.retry].flatMap { try? RetryPolicy(headerValue: $0) } ?? .default
+        let policy = retryPolicy(headers[HeaderName.retry])
         let deadline = headers[HeaderName.deadline].flatMap { UInt64($0) }
         let now = WallClock.nowMillis()
         switch AttemptVerdict.before(attempt: attempt, policy: policy, deadline: deadline, now: now) {
@@ -328,6 +329,19 @@ final class WorkConsumer: Sendable {
             }
         }
         if item.attempt > 1 { await failures.forget(service: service, sequence: sequence) }
+    }
+
+    /// The policy stamped in `Fabric-Retry`, parsed once per distinct value (a route's
+    /// messages all carry the same one); the default when absent or unreadable.
+    private func retryPolicy(_ value: String?) -> RetryPolicy {
+        guard let value else { return .default }
+        if let known = policies.withLock({ $0[value] }) { return known }
+        let parsed = (try? RetryPolicy(headerValue: value)) ?? .default
+        policies.withLock { cache in
+            if cache.count >= 256 { cache.removeAll() }
+            cache[value] = parsed
+        }
+        return parsed
     }
 
     /// Sends the backend's answer to the client waiting on the stored request.

@@ -12,7 +12,7 @@ extension DLQCommand {
         @Option(help: "Only this service's dead letters.") var service: String?
         @Option(help: "Only those dead-lettered since: a duration back (90m, 1d) or a time (2024-05-01T12:00:00Z).")
         var since: String?
-        @Option(help: "Only this reason (error, max-attempts, expired, invalid).") var reason: String?
+        @Option(help: "Only this reason (error, max-attempts, expired).") var reason: String?
         @Option(help: "At most this many, the newest.") var limit: Int = 100
         @Flag(help: "One JSON array (for scripts).") var json = false
 

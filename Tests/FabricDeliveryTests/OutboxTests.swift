@@ -1,6 +1,7 @@
 import FabricCore
 import FabricDelivery
 import FabricNATS
+import FabricService
 import FabricTestSupport
 import Foundation
 import Testing
@@ -77,6 +78,38 @@ struct OutboxTests {
             #expect(try await eventually { try await depth(harness) == 0 })
             try await queue(harness, "q5")
             #expect(await eventually { adapter.frames.map(\.payload).last == "q5" })
+        }
+        await harness.stop()
+    }
+
+    @Test func theSDKReportsAFullQueueAsOutboxFullError() async throws {
+        let harness = try await DeliveryHarness.start(yaml: "jetstream:\n  outbox: { max_per_client: 2 }\n")
+        let notifier = FabricService(name: "notifier", connection: harness.connection, jetStream: harness.jetStream)
+        let target = client
+        notifier.on("notify") { request, context in
+            do {
+                try await context.outbox(toClient: target, type: "note.new", payload: request.payload)
+                return .ok(Array("stored".utf8))
+            } catch let error as OutboxFullError {
+                return .ok(Array("full: \(error.clientID)".utf8))
+            }
+        }
+        try await harness.with([notifier]) {
+            var answers: [String] = []
+            for index in 1...3 {
+                var envelope = Envelope(type: "notify", source: .internal, payload: Array("n\(index)".utf8))
+                envelope.expect = .reply
+                var answer: NATSMessage?
+                // The service subscribes as it starts: until then a request finds no responders.
+                _ = await eventually {
+                    answer = try? await harness.connection.request(
+                        "fabric.svc.notifier", headers: envelope.headers, payload: envelope.payload, timeout: .seconds(5))
+                    return answer != nil
+                }
+                answers.append(try #require(answer).text)
+            }
+            #expect(answers == ["stored", "stored", "full: \(target)"])
+            #expect(try await depth(harness) == 2)
         }
         await harness.stop()
     }
