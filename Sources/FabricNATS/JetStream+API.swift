@@ -27,8 +27,10 @@ extension JetStream {
         let data = Data(reply.payload)
         if let failure = try? JSONDecoder().decode(APIError.self, from: data), let error = failure.error {
             let code = error.err_code ?? 0
-            // 10014 consumer not found, 10037 no message found, 10059 stream not found.
-            let kind: NATSError.Code = [10014, 10037, 10059].contains(code) || error.code == 404 ? .notFound : .jetStream
+            // 10014 consumer not found, 10037 no message found, 10043 sequence not found,
+            // 10059 stream not found.
+            let kind: NATSError.Code =
+                [10014, 10037, 10043, 10059].contains(code) || error.code == 404 ? .notFound : .jetStream
             throw NATSError(
                 kind, status: "\(error.code ?? 0)", jetStreamCode: code,
                 message: "$JS.API.\(path): \(error.description ?? "refused")")

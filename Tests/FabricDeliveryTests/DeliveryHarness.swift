@@ -29,12 +29,18 @@ struct DeliveryHarness {
           outbox: { ack_timeout: 3s, retry_delay: 50ms, poll_interval: 200ms, expiry_interval: 100ms }
         """
 
-    static func start(yaml: String = "", inMemory: Bool = true) async throws -> DeliveryHarness {
+    /// Starts a server; `environment` overrides settings as `FABRIC_*` variables do.
+    static func start(
+        yaml: String = "", environment: [String: String] = [:], inMemory: Bool = true
+    ) async throws
+        -> DeliveryHarness
+    {
         let server = try await NATSServer.start()
         let connection = try await NATSConnection.connect(
             NATSOptions(urls: [server.url], name: "delivery-test", reconnectWait: .milliseconds(50)), logger: logger)
         let jetStream = try JetStream(connection)
-        let config = try FabricConfig(reader: ConfigReader.parse(yaml: testSettings + "\n" + yaml))
+        let config = try FabricConfig(
+            reader: ConfigReader.parse(yaml: testSettings + "\n" + yaml, environment: environment))
         var settings = config.jetstream
         settings.inMemory = inMemory
         try await FabricTopology(config: settings).ensure(on: jetStream)

@@ -130,3 +130,45 @@ struct RetryTests {
         await harness.stop()
     }
 }
+
+@Suite("Long attempts and crashes", .timeLimit(.minutes(2)))
+struct LongAttemptTests {
+    @Test func anAttemptLongerThanTheAckWaitKeepsItsMessage() async throws {
+        let harness = try await DeliveryHarness.start(environment: ["FABRIC_DELIVERY__ACK_WAIT": "500ms"])
+        // Five ack waits long: without in-progress acks the server would give the
+        // message out again while the first attempt still runs.
+        let backend = try await TestBackend.start(harness.connection, service: "slow", delay: .milliseconds(2500))
+        try await harness.with([harness.delivery()]) {
+            let id = FabricID.generate()
+            try await harness.storeWork(service: "slow", id: id)
+            #expect(try await eventually { try await harness.count(FabricNames.Stream.work) == 0 })
+            #expect(backend.deliveries(of: id).map(\.attempt) == [1])
+            #expect(try await harness.count(FabricNames.Stream.deadLetter) == 0)
+        }
+        await harness.stop()
+    }
+
+    @Test func attemptCountingSurvivesAKillNineOfDelivery() async throws {
+        let harness = try await DeliveryHarness.start()
+        let backend = try await TestBackend.start(harness.connection, service: "counted") { _ in .retry("no") }
+        let policy = RetryPolicy(attempts: 3, initial: .milliseconds(300), max: .milliseconds(300), multiplier: 1, jitter: 0)
+        let environment = ["FABRIC_DELIVERY__ACK_WAIT": "1s"]
+        let first = try await DeliveryProcess.start(url: harness.server.url, services: ["counted"], environment: environment)
+        let id = FabricID.generate()
+        try await harness.storeWork(service: "counted", id: id, retry: policy)
+        #expect(await eventually { backend.deliveries(of: id).count == 2 })
+        first.process.send(SIGKILL)
+        _ = await first.process.waitForExit(timeout: .seconds(10))
+        let second = try await DeliveryProcess.start(url: harness.server.url, services: ["counted"], environment: environment)
+        #expect(try await eventually { try await harness.count(FabricNames.Stream.deadLetter) == 1 })
+        // The restarted instance went on from the server's count: attempt 3 was the last.
+        #expect(backend.deliveries(of: id).map(\.attempt) == [1, 2, 3])
+        let letter = try #require(
+            try await harness.jetStream.directGet(
+                stream: FabricNames.Stream.deadLetter, .next(subject: "fabric.dlq.counted", from: 0)))
+        #expect(letter.headers[HeaderName.attempt] == "3")
+        #expect(letter.headers[HeaderName.deadLetterReason] == "max-attempts")
+        #expect(await second.process.stop() == 0)
+        await harness.stop()
+    }
+}
