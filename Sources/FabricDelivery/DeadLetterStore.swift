@@ -180,6 +180,7 @@ public struct DeadLetterStore: Sendable {
         Int64(WallClock.nowMillis()) * 1_000_000 - age.milliseconds * 1_000_000
     }
 
+    @discardableResult
     private func call<Result>(_ body: () async throws(NATSError) -> Result) async throws(DeadLetterError) -> Result {
         do {
             return try await body()

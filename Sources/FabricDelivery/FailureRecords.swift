@@ -2,30 +2,43 @@ import FabricCore
 import FabricNATS
 import Logging
 
-/// When each failing work message first failed, kept in `FABRIC_FAILURES` (one subject
-/// per stored message), so a dead letter carries the true first failure whichever
-/// delivery instance made the earlier attempts, across crashes.
+/// What delivery remembers about each failing work message, in `FABRIC_FAILURES` (one
+/// subject per stored message): when it first failed and how many attempts failed.
 ///
-/// Written on the failure path only: a message that succeeds at once costs nothing.
+/// The attempt number is the server's delivery count, which survives crashes, but
+/// nats-server 2.9 can report a redelivery as delivery 1 after the instance holding the
+/// message died with pull requests open (seen in the kill -9 tests). The failure count
+/// kept here puts a floor under it, so such a message still gets only its policy's
+/// attempts. Written and read on the failure path only: a message that succeeds at once
+/// costs nothing here.
 struct FailureRecords: Sendable {
     let jetStream: JetStream
     let logger: Logger
 
-    /// Records `time` as the first failure unless one is recorded already (the stream
-    /// refuses a second message on the subject through `Nats-Expected-Last-Subject-Sequence`).
-    func recordFirst(service: String, sequence: UInt64, time: UInt64) async {
-        var headers = Headers()
-        headers.add(HeaderName.firstFailure, String(time))
-        headers.add("Nats-Expected-Last-Subject-Sequence", "0")
-        do {
-            _ = try await jetStream.publish(
-                FabricNames.Subject.failure(service: service, sequence: sequence), headers: headers,
-                expectedStream: FabricNames.Stream.failures)
-        } catch  where error.jetStreamCode == 10071 {
-            // Wrong last sequence: an earlier failure is recorded, which is the point.
-        } catch {
-            logger.debug("cannot record a first failure", metadata: ["service": "\(service)", "error": "\(error)"])
+    /// Records a failed attempt and returns its number: the larger of the delivery count
+    /// and the failures recorded before plus one. The first failure's time is kept.
+    func recordFailure(service: String, sequence: UInt64, deliveryCount: Int, time: UInt64) async -> Int {
+        let subject = FabricNames.Subject.failure(service: service, sequence: sequence)
+        for _ in 0..<3 {
+            let previous = try? await jetStream.directGet(stream: FabricNames.Stream.failures, .last(subject: subject))
+            let failed = previous?.headers[HeaderName.attempt].flatMap { Int($0) } ?? 0
+            let attempt = max(deliveryCount, failed + 1)
+            var headers = Headers()
+            headers.add(HeaderName.firstFailure, previous?.headers[HeaderName.firstFailure] ?? String(time))
+            headers.add(HeaderName.attempt, String(attempt))
+            // Compare-and-set on the subject: two instances cannot both write over one record.
+            headers.add("Nats-Expected-Last-Subject-Sequence", String(previous?.sequence ?? 0))
+            do {
+                _ = try await jetStream.publish(subject, headers: headers, expectedStream: FabricNames.Stream.failures)
+                return attempt
+            } catch  where error.jetStreamCode == 10071 {
+                continue  // Written meanwhile: read it again.
+            } catch {
+                logger.debug("cannot record a failure", metadata: ["service": "\(service)", "error": "\(error)"])
+                return attempt
+            }
         }
+        return deliveryCount
     }
 
     /// The recorded first failure, if any.

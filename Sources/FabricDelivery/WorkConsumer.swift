@@ -224,7 +224,7 @@ final class WorkConsumer: Sendable {
         let now = WallClock.nowMillis()
         switch AttemptVerdict.before(attempt: attempt, policy: policy, deadline: deadline, now: now) {
         case .finish(let reason, let status, let error):
-            await finish(item, reason: reason, status: status, error: error, answer: nil)
+            await finish(item, reason: reason, status: status, error: error, answer: nil, attempts: attempt)
             return
         default:
             break
@@ -239,6 +239,12 @@ final class WorkConsumer: Sendable {
         let subject = FabricNames.Subject.service(service, partition: partition)
 
         metrics.attempts.increment()
+        logger.debug(
+            "attempting",
+            metadata: [
+                "id": "\(headers[HeaderName.id] ?? "?")", "attempt": "\(attempt)", "sequence": "\(item.metadata.streamSequence)",
+                "ack": "\(item.ackSubject)",
+            ])
         let started = ContinuousClock.now
         let outcome: AttemptOutcome
         var answer: NATSMessage?
@@ -256,8 +262,15 @@ final class WorkConsumer: Sendable {
         }
         metrics.attemptDuration.recordNanoseconds(nanoseconds(ContinuousClock.now - started))
 
+        var counted = attempt
+        if case .answered(let status, _) = outcome, !status.isRetryable {
+            // Success or a terminal answer: no retry, nothing to count.
+        } else {
+            counted = await failures.recordFailure(
+                service: service, sequence: item.metadata.streamSequence, deliveryCount: attempt, time: WallClock.nowMillis())
+        }
         let verdict = AttemptVerdict.after(
-            outcome, attempt: attempt, policy: policy, deadline: deadline, now: WallClock.nowMillis(),
+            outcome, attempt: counted, policy: policy, deadline: deadline, now: WallClock.nowMillis(),
             delay: { policy.delay(afterAttempt: $0) })
         switch verdict {
         case .ack:
@@ -268,17 +281,16 @@ final class WorkConsumer: Sendable {
             metrics.latency.recordNanoseconds(max(0, latency) * 1_000_000)
             if attempt > 1 { await failures.forget(service: service, sequence: item.metadata.streamSequence) }
         case .retry(let delay):
-            await failures.recordFirst(service: service, sequence: item.metadata.streamSequence, time: WallClock.nowMillis())
             try? connection.acknowledge(item.ackSubject, .nak(delay: delay))
             metrics.retries.increment()
             logger.debug(
                 "attempt failed; retrying",
                 metadata: [
-                    "id": "\(headers[HeaderName.id] ?? "?")", "attempt": "\(attempt)", "delay": "\(delay)",
+                    "id": "\(headers[HeaderName.id] ?? "?")", "attempt": "\(counted)", "delay": "\(delay)",
                     "outcome": "\(outcome.description)",
                 ])
         case .finish(let reason, let status, let error):
-            await finish(item, reason: reason, status: status, error: error, answer: answer)
+            await finish(item, reason: reason, status: status, error: error, answer: answer, attempts: counted)
         case .attempt:
             break
         }
@@ -286,7 +298,9 @@ final class WorkConsumer: Sendable {
 
     /// Dead-letters (then terms) or drops a message that gets no more attempts, and
     /// tells a waiting client.
-    private func finish(_ item: WorkItem, reason: DeadLetterReason, status: Status?, error: String, answer: NATSMessage?) async {
+    private func finish(
+        _ item: WorkItem, reason: DeadLetterReason, status: Status?, error: String, answer: NATSMessage?, attempts: Int
+    ) async {
         let headers = item.headers
         let now = WallClock.nowMillis()
         let sequence = item.metadata.streamSequence
@@ -299,7 +313,7 @@ final class WorkConsumer: Sendable {
         } else {
             let first = await failures.firstFailure(service: service, sequence: sequence) ?? now
             let deadLetter = DeadLetterHeaders.make(
-                original: headers, originalSubject: item.subject, reason: reason, attempts: item.attempt, status: status,
+                original: headers, originalSubject: item.subject, reason: reason, attempts: attempts, status: status,
                 error: error, firstFailure: first, lastFailure: now)
             do {
                 _ = try await jetStream.publish(
@@ -317,18 +331,18 @@ final class WorkConsumer: Sendable {
             logger.warning(
                 "dead-lettered",
                 metadata: [
-                    "id": "\(headers[HeaderName.id] ?? "?")", "reason": "\(reason.rawValue)", "attempts": "\(item.attempt)",
+                    "id": "\(headers[HeaderName.id] ?? "?")", "reason": "\(reason.rawValue)", "attempts": "\(attempts)",
                     "error": "\(error)",
                 ])
         }
         if let replyTo = headers[HeaderName.replyTo] {
             if let answer, reason == .error {
-                forward(answer, to: replyTo, attempt: item.attempt)
+                forward(answer, to: replyTo, attempt: attempts)
             } else {
                 try? connection.reply(to: replyTo, status: status ?? .error, error: error)
             }
         }
-        if item.attempt > 1 { await failures.forget(service: service, sequence: sequence) }
+        await failures.forget(service: service, sequence: sequence)
     }
 
     /// The policy stamped in `Fabric-Retry`, parsed once per distinct value (a route's
