@@ -8,7 +8,7 @@ extension DLQCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List the newest dead letters (a table, or JSON with --json).")
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ToolOptions
         @Option(help: "Only this service's dead letters.") var service: String?
         @Option(help: "Only those dead-lettered since: a duration back (90m, 1d) or a time (2024-05-01T12:00:00Z).")
         var since: String?

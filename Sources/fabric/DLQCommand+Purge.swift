@@ -8,7 +8,7 @@ extension DLQCommand {
         static let configuration = CommandConfiguration(
             commandName: "purge", abstract: "Remove dead letters for good (asks first unless --yes).")
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ToolOptions
         @Option(help: "Only this service's dead letters.") var service: String?
         @Option(name: .customLong("older-than"), help: "Only those dead-lettered longer ago than this (7d, 12h).")
         var olderThan: String?

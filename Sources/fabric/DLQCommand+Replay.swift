@@ -9,7 +9,7 @@ extension DLQCommand {
             commandName: "replay",
             abstract: "Store dead letters as work again (fresh id, attempts from 1); each leaves the DLQ once stored.")
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ToolOptions
         @Argument(help: "Sequences in FABRIC_DLQ.") var sequences: [UInt64] = []
         @Flag(help: "Every dead letter (of --service when given).") var all = false
         @Option(help: "With --all: only this service's dead letters.") var service: String?

@@ -9,7 +9,7 @@ extension DLQCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Show one dead letter: bookkeeping, headers, body (pretty JSON or hex).")
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ToolOptions
         @Argument(help: "Sequence in FABRIC_DLQ (from dlq list).") var sequence: UInt64
 
         func run() async throws {

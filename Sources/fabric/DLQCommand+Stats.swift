@@ -8,7 +8,7 @@ extension DLQCommand {
         static let configuration = CommandConfiguration(
             commandName: "stats", abstract: "Count dead letters by service and reason.")
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ToolOptions
         @Flag(help: "JSON (for scripts).") var json = false
 
         func run() async throws {

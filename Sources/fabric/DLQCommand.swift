@@ -12,7 +12,7 @@ struct DLQCommand: AsyncParsableCommand {
     /// Runs `body` with a dead-letter store on a fresh connection, turning its errors into
     /// one clear line and a non-zero exit.
     static func withStore<Result>(
-        _ global: GlobalOptions, _ body: (DeadLetterStore, ToolConnection) async throws -> Result
+        _ global: ToolOptions, _ body: (DeadLetterStore, ToolConnection) async throws -> Result
     ) async throws -> Result {
         let tool = try await ToolConnection.open(global, role: "dlq")
         defer { tool.close() }

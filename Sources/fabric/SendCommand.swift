@@ -10,7 +10,7 @@ struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send", abstract: "Send one message into the fabric as an adapter would, and print the answer.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ToolOptions
     @Argument(help: "Message type, e.g. job.demo.") var type: String
     @Argument(help: "Payload text (JSON or not); @FILE reads a file.") var payload: String = "{}"
     @Option(help: "What to wait for: none, ack (stored/published), reply (the backend's answer).") var expect: String = "reply"

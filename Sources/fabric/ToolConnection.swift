@@ -9,7 +9,7 @@ struct ToolConnection {
     let connection: NATSConnection
     let jetStream: JetStream
 
-    static func open(_ global: GlobalOptions, role: String) async throws -> ToolConnection {
+    static func open(_ global: ToolOptions, role: String) async throws -> ToolConnection {
         let config = try global.loadConfig()
         var options = NATSOptions(config: config.nats, role: role)
         options.maxReconnectAttempts = 0

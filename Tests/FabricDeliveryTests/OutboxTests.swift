@@ -146,3 +146,41 @@ struct OutboxTests {
         await harness.stop()
     }
 }
+
+@Suite("Outbox with two delivery instances", .timeLimit(.minutes(2)))
+struct OutboxInstancesTests {
+    @Test func twoInstancesGiveAClientEachMessageOnceAndInOrder() async throws {
+        let harness = try await DeliveryHarness.start()
+        let other = try await NATSConnection.connect(
+            NATSOptions(urls: [harness.server.url], name: "delivery-test-2"), logger: DeliveryHarness.logger)
+        let second = DeliveryService(jetStream: try JetStream(other), config: harness.config, logger: DeliveryHarness.logger)
+        let client = FabricNames.clientID(principal: "dora", session: "phone")
+        try await harness.with([harness.delivery(), second]) {
+            // Queued while offline, then more while online: both instances see every hint.
+            var payloads: [String] = []
+            for index in 0..<20 {
+                payloads.append("early-\(index)")
+                let envelope = Envelope(type: "note.new", source: .internal, payload: Array(payloads.last!.utf8))
+                _ = try await harness.jetStream.publish(
+                    FabricNames.Subject.outbox(clientID: client), headers: envelope.headers, payload: envelope.payload,
+                    messageID: envelope.id)
+            }
+            let adapter = try TestAdapter(connection: harness.connection, client: client)
+            try await adapter.connect()
+            for index in 0..<30 {
+                payloads.append("late-\(index)")
+                let envelope = Envelope(type: "note.new", source: .internal, payload: Array(payloads.last!.utf8))
+                _ = try await harness.jetStream.publish(
+                    FabricNames.Subject.outbox(clientID: client), headers: envelope.headers, payload: envelope.payload,
+                    messageID: envelope.id)
+            }
+            #expect(await eventually { adapter.frames.count == payloads.count })
+            #expect(adapter.frames.map(\.payload) == payloads)
+            let sequences = adapter.frames.map(\.sequence)
+            #expect(sequences == sequences.sorted())
+            print("two delivery instances: \(payloads.count) frames, \(adapter.duplicates) requests for frames already confirmed")
+        }
+        other.close()
+        await harness.stop()
+    }
+}
