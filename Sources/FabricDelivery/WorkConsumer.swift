@@ -96,8 +96,9 @@ final class WorkConsumer: Sendable {
         try await jetStream.ensureConsumer(stream: FabricNames.Stream.work, consumerConfig)
         let subscription = try PullSubscription(
             connection: connection, stream: FabricNames.Stream.work, consumer: consumerName
-        ) { [self] message, signal in
-            self.receive(message, signal)
+        ) { [weak self] message, signal in
+            // Weak: the subscription belongs to this consumer; a strong capture would be a cycle.
+            self?.receive(message, signal)
         }
         let previous = state.withLock { state -> PullSubscription? in
             defer {

@@ -158,7 +158,8 @@ struct DLQCommandTests {
         #expect(table.output.contains("alpha    error         2"), "\(table.output)")
         // The server can come from the configuration file instead of --nats-url.
         let directory = try makeTemporaryDirectory()
-        try "nats:\n  urls: [\(harness.server.url)]\n".write(toFile: "\(directory)/fabric.yaml", atomically: true, encoding: .utf8)
+        try "nats:\n  urls: [\(harness.server.url)]\n".write(
+            toFile: "\(directory)/fabric.yaml", atomically: true, encoding: .utf8)
         let configured = try await FabricBinary.run(["dlq", "stats", "--json", "--config", "\(directory)/fabric.yaml"])
         #expect(configured.status == 0, "\(configured.output)")
         #expect(configured.output.contains("\"total\":4"))

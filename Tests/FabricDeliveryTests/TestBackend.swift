@@ -48,7 +48,9 @@ final class TestBackend: Sendable {
         var created: [NATSSubscription] = []
         for subject in [FabricNames.Subject.service(service), FabricNames.Subject.service(service) + ".*"] {
             created.append(
-                try connection.subscribe(to: subject, queue: FabricNames.QueueGroup.service(service)) { message in
+                try connection.subscribe(to: subject, queue: FabricNames.QueueGroup.service(service)) {
+                    [weak backend] message in
+                    guard let backend else { return }
                     let headers = message.headers
                     let delivery = Delivery(
                         id: headers[HeaderName.id] ?? "?", attempt: headers[HeaderName.attempt].flatMap { Int($0) } ?? 0,
