@@ -4,6 +4,7 @@ import FabricNATS
 import FabricTestSupport
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A real nats-server with the fabric's streams, a connection, and delivery services run
 /// in a `ServiceGroup` while a test body runs.
@@ -12,6 +13,40 @@ struct DeliveryHarness {
     let connection: NATSConnection
     let jetStream: JetStream
     let config: FabricConfig
+    let children = Children()
+
+    /// Processes a test started against this server, stopped with it whatever happens:
+    /// an orphan would reconnect forever and could join a later test's server on the same port.
+    final class Children: Sendable {
+        private let list = Mutex<[ChildProcess]>([])
+
+        /// Registers `process` and returns it.
+        @discardableResult
+        func adopt(_ process: ChildProcess) -> ChildProcess {
+            list.withLock { $0.append(process) }
+            return process
+        }
+
+        func stopAll() async {
+            for process in list.withLock({ $0 }) where process.isRunning { await process.stop() }
+        }
+    }
+
+    /// Runs `body` against a fresh harness and stops it (server, children) however `body` ends.
+    static func run<Result>(
+        yaml: String = "", environment: [String: String] = [:], inMemory: Bool = true,
+        _ body: (DeliveryHarness) async throws -> Result
+    ) async throws -> Result {
+        let harness = try await start(yaml: yaml, environment: environment, inMemory: inMemory)
+        do {
+            let result = try await body(harness)
+            await harness.stop()
+            return result
+        } catch {
+            await harness.stop()
+            throw error
+        }
+    }
 
     static let logger: Logger = {
         var logger = Logger(label: "delivery-test")
@@ -71,6 +106,7 @@ struct DeliveryHarness {
     }
 
     func stop() async {
+        await children.stopAll()
         connection.close()
         await server.stop()
     }

@@ -15,12 +15,16 @@ struct DeliveryProcess {
     ]
 
     /// Starts an instance and waits until it consumes each of `services`.
-    static func start(url: String, services: [String], environment: [String: String] = [:]) async throws -> DeliveryProcess {
+    static func start(
+        _ harness: DeliveryHarness, services: [String], environment: [String: String] = [:]
+    ) async throws -> DeliveryProcess {
+        let url = harness.server.url
         var merged = DeliveryProcess.environment
         for (key, value) in environment { merged[key] = value }
         for service in services { merged["FABRIC_DELIVERY__SERVICES__\(service.uppercased())__CONCURRENCY"] = "16" }
-        let process = try FabricBinary.start(
-            ["delivery", "--nats-url", url, "--admin-port", "0", "--log-format", "json"], environment: merged)
+        let process = harness.children.adopt(
+            try FabricBinary.start(
+                ["delivery", "--nats-url", url, "--admin-port", "0", "--log-format", "json"], environment: merged))
         let adminLine = try #require(await process.waitForLine(containing: "admin ", timeout: .seconds(60)), "\(process.output)")
         for service in services {
             #expect(
