@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "FabricCore", targets: ["FabricCore"]),
         .library(name: "FabricNATS", targets: ["FabricNATS"]),
         .library(name: "FabricAuth", targets: ["FabricAuth"]),
+        .library(name: "FabricDelivery", targets: ["FabricDelivery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,6 +97,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FabricDelivery",
+            dependencies: [
+                "FabricCore",
+                "FabricNATS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FabricService",
             dependencies: [
                 "FabricCore",
@@ -129,6 +141,7 @@ let package = Package(
                 "FabricObservability",
                 "FabricProcess",
                 "FabricRouter",
+                "FabricDelivery",
                 "FabricService",
                 "FabricExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -175,6 +188,14 @@ let package = Package(
         .testTarget(
             name: "FabricServiceTests",
             dependencies: ["FabricService", "FabricExamples", "FabricTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FabricDeliveryTests",
+            dependencies: [
+                "FabricDelivery", "FabricRouter", "FabricService", "FabricExamples", "FabricTestSupport", "FabricObservability",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

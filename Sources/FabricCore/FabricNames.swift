@@ -63,6 +63,11 @@ public enum FabricNames {
         public static let presenceDisconnect = "fabric.presence.disconnect"
         /// Both presence events.
         public static let presenceAll = "fabric.presence.*"
+
+        /// The first-failure record of one stored work message (`FABRIC_FAILURES`).
+        public static func failure(service: String, sequence: UInt64) -> String { "fabric.failures.\(service).\(sequence)" }
+        /// All first-failure records.
+        public static let failuresAll = "fabric.failures.>"
     }
 
     /// JetStream streams.
@@ -73,6 +78,8 @@ public enum FabricNames {
         public static let deadLetter = "FABRIC_DLQ"
         /// Queued messages for clients, per-client subjects.
         public static let outbox = "FABRIC_OUTBOX"
+        /// When each failing work message first failed (delivery's bookkeeping).
+        public static let failures = "FABRIC_FAILURES"
     }
 
     /// Key-value buckets.
@@ -97,6 +104,8 @@ public enum FabricNames {
         public static let router = "fabric-router"
         /// Every instance of a backend service.
         public static func service(_ name: String) -> String { "fabric-svc-\(name)" }
+        /// Every delivery instance (presence events and outbox hints, once per group).
+        public static let delivery = "fabric-delivery"
     }
 
     /// Durable consumer name of a service's work in `FABRIC_WORK`.

@@ -19,7 +19,7 @@ public struct FabricTopology: Sendable, Hashable {
         stream.maxAge = config.workMaxAge
         stream.discard = .new
         stream.description = "fabric: at-least-once work per service"
-        return stream
+        return clamped(stream)
     }
 
     /// `FABRIC_DLQ`: dead letters, kept long for inspection and replay.
@@ -27,20 +27,37 @@ public struct FabricTopology: Sendable, Hashable {
         var stream = base(FabricNames.Stream.deadLetter, subjects: [FabricNames.Subject.deadLetterAll])
         stream.maxAge = config.deadLetterMaxAge
         stream.description = "fabric: dead letters"
-        return stream
+        return clamped(stream)
     }
 
     /// `FABRIC_OUTBOX`: at-least-once messages for clients, bounded per client by count and age.
+    ///
+    /// A full client queue refuses new messages (the publisher gets an error) rather than
+    /// dropping queued ones silently. Delivery removes and counts messages older than
+    /// `outbox.max_age`; the stream's own age limit, twice that, only catches what is left
+    /// when no delivery instance runs.
     public var outbox: StreamConfig {
         var stream = base(FabricNames.Stream.outbox, subjects: [FabricNames.Subject.outboxAll])
         stream.maxMessagesPerSubject = Int64(config.outboxMaxPerClient)
-        stream.maxAge = config.outboxMaxAge
+        stream.discard = .new
+        stream.discardNewPerSubject = true
+        stream.maxAge = config.outboxMaxAge * 2
         stream.description = "fabric: queued messages per client"
-        return stream
+        return clamped(stream)
+    }
+
+    /// `FABRIC_FAILURES`: when each failing work message first failed, one record per
+    /// message, so the dead letter carries it whichever instance made the attempts.
+    public var failures: StreamConfig {
+        var stream = base(FabricNames.Stream.failures, subjects: [FabricNames.Subject.failuresAll])
+        stream.maxMessagesPerSubject = 1
+        stream.maxAge = config.workMaxAge
+        stream.description = "fabric: first failure of work being retried"
+        return clamped(stream)
     }
 
     /// Every stream.
-    public var streams: [StreamConfig] { [work, deadLetter, outbox] }
+    public var streams: [StreamConfig] { [work, deadLetter, outbox, failures] }
 
     /// `fabric-config`: routes and priorities, with a little history for rollbacks.
     public var configBucket: KeyValueConfig {
@@ -83,6 +100,13 @@ public struct FabricTopology: Sendable, Hashable {
         _ = try await jetStream.ensureKeyValue(configBucket)
         _ = try await jetStream.ensureKeyValue(cacheBucket)
         return warnings
+    }
+
+    /// JetStream refuses a duplicate window longer than the stream's max age.
+    private func clamped(_ stream: StreamConfig) -> StreamConfig {
+        var stream = stream
+        if stream.maxAge > .zero { stream.duplicateWindow = min(stream.duplicateWindow, stream.maxAge) }
+        return stream
     }
 
     private func base(_ name: String, subjects: [String]) -> StreamConfig {

@@ -236,6 +236,15 @@ public struct StoredMessage: Sendable, Hashable {
     /// Body.
     public var payload: [UInt8]
 
+    /// Creates a stored message (tests, direct gets).
+    public init(subject: String, sequence: UInt64, time: Int64, headers: Headers, payload: [UInt8]) {
+        self.subject = subject
+        self.sequence = sequence
+        self.time = time
+        self.headers = headers
+        self.payload = payload
+    }
+
     init(copying raw: OpaquePointer) {
         let message = NATSMessage(copying: raw)
         subject = message.subject

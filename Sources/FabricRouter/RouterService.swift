@@ -26,12 +26,16 @@ public final class RouterService: Service, Sendable {
     private let jobsInput: AsyncStream<StoreJob>.Continuation
     private let subscriptions = Mutex<[NATSSubscription]>([])
     private let loaded = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    let afterStore: (@Sendable () -> Void)?
 
-    /// Creates a router; it subscribes once its first rule set is loaded.
+    /// Creates a router; it subscribes once its first rule set is loaded. `afterStore`
+    /// runs after each stored message, before its answer (a test hook: crash tests kill
+    /// the process there).
     public init(
         connection: NATSConnection, jetStream: JetStream, source: any RouteSource, config: RouterConfig, readiness: Readiness,
-        logger: Logger
+        logger: Logger, afterStore: (@Sendable () -> Void)? = nil
     ) {
+        self.afterStore = afterStore
         self.connection = connection
         self.jetStream = jetStream
         self.source = source
@@ -270,6 +274,7 @@ public final class RouterService: Service, Sendable {
             }
         }
         metrics.storeLatency.recordNanoseconds((ContinuousClock.now - started).nanosecondsClamped)
+        if failure == nil { afterStore?() }
         if let failure {
             metrics.storeFailures.increment()
             logger.warning("store failed", metadata: ["id": "\(job.id)", "error": "\(failure)"])

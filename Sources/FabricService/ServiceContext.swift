@@ -1,5 +1,6 @@
 import FabricCore
 import FabricNATS
+import Metrics
 
 /// What a handler can do besides answering: publish to clients, topics and users, and
 /// queue at-least-once messages for a client in the outbox.
@@ -41,12 +42,20 @@ public struct ServiceContext: Sendable {
 
     /// An at-least-once message to a client, kept in `FABRIC_OUTBOX` until delivered;
     /// returns its outbox sequence once stored.
+    ///
+    /// Throws `OutboxFullError` (counted in `fabric_service_outbox_full_total`) when the
+    /// client already has `jetstream.outbox.max_per_client` messages waiting.
     @discardableResult
     public func outbox(toClient clientID: String, type: String, payload: [UInt8]) async throws -> UInt64 {
         let message = try envelope(type: type, payload: payload)
-        let ack = try await jetStream.publish(
-            FabricNames.Subject.outbox(clientID: clientID), headers: message.headers, payload: payload, messageID: message.id,
-            expectedStream: FabricNames.Stream.outbox)
-        return ack.sequence
+        do {
+            let ack = try await jetStream.publish(
+                FabricNames.Subject.outbox(clientID: clientID), headers: message.headers, payload: payload,
+                messageID: message.id, expectedStream: FabricNames.Stream.outbox)
+            return ack.sequence
+        } catch  where error.message.contains("maximum messages per subject") {
+            Counter(label: "fabric_service_outbox_full_total", dimensions: [("service", serviceName)]).increment()
+            throw OutboxFullError(clientID: clientID)
+        }
     }
 }

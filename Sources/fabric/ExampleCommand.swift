@@ -5,11 +5,11 @@ import FabricService
 /// `fabric example echo|alerts`: run an example backend on its own.
 struct ExampleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "example", abstract: "Run an example backend (echo, alerts).")
+        commandName: "example", abstract: "Run an example backend (echo, alerts, flaky).")
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "echo or alerts")
+    @Argument(help: "echo, alerts or flaky")
     var name: String
 
     @Option(name: .customLong("service"), help: "Service name (default: the example's name).")
@@ -26,7 +26,9 @@ struct ExampleCommand: AsyncParsableCommand {
         case "echo":
             return EchoBackend.make(connection: context.connection, jetStream: context.jetStream, name: serviceName ?? "echo")
         case "alerts": return try AlertsBackend.make(connection: context.connection, jetStream: context.jetStream)
-        default: throw ValidationFailure(message: "unknown example '\(name)' (echo, alerts)")
+        case "flaky":
+            return FlakyBackend.make(connection: context.connection, jetStream: context.jetStream, name: serviceName ?? "flaky")
+        default: throw ValidationFailure(message: "unknown example '\(name)' (echo, alerts, flaky)")
         }
     }
 }

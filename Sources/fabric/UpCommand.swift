@@ -1,6 +1,7 @@
 import ArgumentParser
 import FabricAuth
 import FabricCore
+import FabricDelivery
 import FabricNATS
 import FabricObservability
 import FabricProcess
@@ -62,18 +63,20 @@ struct UpCommand: AsyncParsableCommand {
 
         let context: RoleContext
         let router: RouterService
+        let delivery: DeliveryService
         let backends: [any Service]
         do {
             context = try await RoleContext.connect(runtime, role: "up", urls: urls)
             router = try await RouterCommand.makeRouter(context, file: routesFile ?? config.router.file)
-            backends = try ["echo", "alerts"].map { try ExampleCommand.backend($0, context) }
+            delivery = DeliveryCommand.makeDelivery(context)
+            backends = try ["echo", "alerts", "flaky"].map { try ExampleCommand.backend($0, context) }
         } catch {
             await natsChild?.stopChild()
             throw error
         }
         do {
             // The child stops last, after every role drained its connection.
-            try await context.run(first: services, backends + [router])
+            try await context.run(first: services, backends + [delivery, router])
         } catch {
             await natsChild?.stopChild()
             throw error
