@@ -69,6 +69,8 @@ public final class RouterService: Service, Sendable {
             // Stop taking messages, let the handlers finish, then finish the stores queued.
             let current = subscriptions.withLock { $0 }
             for subscription in current { await subscription.drain(timeout: .seconds(5)) }
+            // The subscriptions' handlers hold the router: letting go of them breaks the cycle.
+            subscriptions.withLock { $0 = [] }
             jobsInput.finish()
             group.cancelAll()
         }
@@ -80,21 +82,23 @@ public final class RouterService: Service, Sendable {
     private func reloadLoop() async {
         for await update in source.updates() {
             if Task.isCancelled { break }
-            apply(update)
+            await apply(update)
         }
     }
 
     /// Validates and installs a new rule text; an invalid one leaves the running set in force.
-    func apply(_ update: RouteUpdate) {
+    func apply(_ update: RouteUpdate) async {
         do {
             let routes = try RouteSet.parse(yaml: update.text, version: update.version)
             table.replace(with: RouteTable.Compiled(routes))
             metrics.reloadSuccess.increment()
             metrics.rules.record(routes.routes.count)
+            // Subscribed, and the server confirmed it, before the log line: whoever waits
+            // for the line can publish at once.
+            await startRoutingOnce()
             logger.notice(
                 "routes loaded",
                 metadata: ["version": "\(update.version)", "rules": "\(routes.routes.count)", "from": "\(source.description)"])
-            startRoutingOnce()
         } catch {
             metrics.reloadFailure.increment()
             logger.error(
@@ -103,7 +107,7 @@ public final class RouterService: Service, Sendable {
         }
     }
 
-    private func startRoutingOnce() {
+    private func startRoutingOnce() async {
         let first = loaded.withLock { state -> Bool in
             if state.done { return false }
             state.done = true
@@ -119,6 +123,7 @@ public final class RouterService: Service, Sendable {
                     })
             }
             subscriptions.withLock { $0 = created }
+            try? await connection.flush()
             readiness.ready("router")
         } catch {
             logger.critical("router cannot subscribe", metadata: ["error": "\(error)"])
