@@ -196,7 +196,10 @@ public struct JSONParser {
             guard digits() > 0 else { return nil }
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        return Double(text).map(JSONValue.number)
+        // A number beyond Double's range (1e999) is refused rather than read as infinity,
+        // which no JSON encoder could write back.
+        guard let number = Double(text), number.isFinite else { return nil }
+        return .number(number)
     }
 
     private mutating func digits() -> Int {

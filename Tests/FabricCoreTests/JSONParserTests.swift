@@ -20,7 +20,7 @@ struct JSONParserTests {
 
     static let invalid = [
         "", " ", "nul", "tru", "01", "1.", ".5", "-", "1e", "+1", "[1,]", "{\"a\":1,}", "{a:1}", "[1 2]", "\"unterminated",
-        "\"bad \\x escape\"", "\"\u{01}\"", "NaN", "[1]x", "{\"a\" 1}", "\"\\ud800\"", "\"\\udc00x\"",
+        "\"bad \\x escape\"", "\"\u{01}\"", "NaN", "[1]x", "{\"a\" 1}", "\"\\ud800\"", "\"\\udc00x\"", "1e999", "-1e400",
         String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
     ]
 
