@@ -22,6 +22,8 @@ public struct FabricConfig: Sendable, Hashable {
     public var router: RouterConfig
     /// JWT verification.
     public var auth: AuthConfig
+    /// The HTTP adapter.
+    public var http: HTTPConfig
 
     /// The defaults, as if the file were empty.
     public static var defaults: FabricConfig {
@@ -39,6 +41,7 @@ public struct FabricConfig: Sendable, Hashable {
         up = try UpConfig(reader: reader.section("up"))
         router = try RouterConfig(reader: reader.section("router"))
         auth = try AuthConfig(reader: reader.section("auth"))
+        http = try HTTPConfig(reader: reader.section("http"))
         try reader.finish()
     }
 

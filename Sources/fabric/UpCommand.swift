@@ -1,6 +1,7 @@
 import ArgumentParser
 import FabricAuth
 import FabricCore
+import FabricHTTP
 import FabricNATS
 import FabricObservability
 import FabricProcess
@@ -30,15 +31,18 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("routes"), help: "Rules file, watched for changes (default: router.file).")
     var routesFile: String?
 
+    @OptionGroup var ports: HTTPPortOptions
+
     func run() async throws {
-        let runtime = try Runtime.start(global, role: "up")
+        let runtime = try Runtime.start(global, role: "up", overrides: ports.overrides)
         let config = runtime.config
         let logger = runtime.logger
         var services: [any Service] = []
+        let dataDirectory = self.dataDirectory ?? config.up.dataDir
+        let developmentKey = config.auth.developmentKeyPath(dataDirectory: dataDirectory)
 
         if !config.auth.hasKeySource {
             // Without a JWKS the fabric trusts the development key; `fabric token` signs with it.
-            let developmentKey = config.auth.developmentKeyPath(dataDirectory: dataDirectory ?? config.up.dataDir)
             do {
                 if try DevelopmentKey.ensure(at: developmentKey) {
                     logger.notice("created the development signing key", metadata: ["file": "\(developmentKey)"])
@@ -53,7 +57,7 @@ struct UpCommand: AsyncParsableCommand {
         if global.natsURL == nil {
             let child = try await NATSServerChild.start(
                 binary: config.up.natsServer, port: natsPort ?? config.up.natsPort,
-                dataDirectory: dataDirectory ?? config.up.dataDir, logger: logger)
+                dataDirectory: dataDirectory, logger: logger)
             natsChild = child
             urls = [child.url]
             services.append(child)
@@ -63,17 +67,29 @@ struct UpCommand: AsyncParsableCommand {
         let context: RoleContext
         let router: RouterService
         let backends: [any Service]
+        let adapter: HTTPAdapter
+        let adapterServices: [any Service]
         do {
             context = try await RoleContext.connect(runtime, role: "up", urls: urls)
             router = try await RouterCommand.makeRouter(context, file: routesFile ?? config.router.file)
             backends = try ["echo", "alerts"].map { try ExampleCommand.backend($0, context) }
+            let hint = config.auth.hasKeySource ? nil : QuickStart(dataDirectory: dataDirectory)
+            (adapter, adapterServices) = try await HTTPAdapterCommand.makeAdapter(context, developmentKey: developmentKey) {
+                listener, url in
+                Endpoints.announce(listener.rawValue, url)
+                if listener == .http { hint?.print(httpURL: url) }
+            }
         } catch {
             await natsChild?.stopChild()
             throw error
         }
+        let control = adapter.controlAPI(token: config.admin.token)
         do {
-            // The child stops last, after every role drained its connection.
-            try await context.run(first: services, backends + [router])
+            // The child stops last, after every role drained its connection; the adapter
+            // stops first, so its clients finish before the router and backends go.
+            try await context.run(
+                first: services, backends + adapterServices + [router, adapter],
+                adminRoutes: control?.adminRoutes)
         } catch {
             await natsChild?.stopChild()
             throw error
