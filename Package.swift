@@ -224,6 +224,7 @@ let package = Package(
                 "FabricCore",
                 "FabricExamples",
                 "FabricNATS",
+                "FabricObservability",
                 "FabricRouter",
                 "FabricService",
                 "FabricTestSupport",
@@ -233,6 +234,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -64,6 +64,14 @@ public struct HTTPConfig: Sendable, Hashable {
         public var maxReplay: Int
     }
 
+    /// `http.token_cache:` — verified tokens remembered, so repeated requests skip the signature check.
+    public struct TokenCache: Sendable, Hashable {
+        /// Tokens remembered (0 turns the cache off).
+        public var entries: Int
+        /// Longest a verification is reused (never past the token's own `exp`).
+        public var ttl: Duration
+    }
+
     /// `http.shedding:` — priority load shedding.
     public struct Shedding: Sendable, Hashable {
         /// Requests in flight at which everything is refused.
@@ -99,6 +107,8 @@ public struct HTTPConfig: Sendable, Hashable {
     public var events: Events
     /// Load shedding.
     public var shedding: Shedding
+    /// Verified tokens remembered.
+    public var tokenCache: TokenCache
 
     /// The defaults, as if the section were empty.
     public static var defaults: HTTPConfig { FabricConfig.defaults.http }
@@ -129,6 +139,11 @@ public struct HTTPConfig: Sendable, Hashable {
         cache = try HTTPConfig.readCache(reader.section("cache"))
         events = try HTTPConfig.readEvents(reader.section("events"))
         shedding = try HTTPConfig.readShedding(reader.section("shedding"))
+        let tokens = try reader.section("token_cache")
+        tokenCache = TokenCache(
+            entries: try tokens.int("entries", default: 10_000, in: 0...10_000_000),
+            ttl: try tokens.duration("ttl", default: .seconds(30), minimum: .milliseconds(1)))
+        try tokens.finish()
         try reader.finish()
     }
 

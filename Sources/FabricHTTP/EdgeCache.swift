@@ -97,6 +97,9 @@ final class EdgeCache: Sendable {
         }
     }
 
+    /// Requests waiting for another request's backend call.
+    var coalescing: Int { flights.waiters }
+
     /// Entries in the in-process LRU.
     var memoryCount: Int { memory.withLock { $0.count } }
 

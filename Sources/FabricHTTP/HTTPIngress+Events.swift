@@ -63,7 +63,10 @@ extension HTTPIngress {
         }
         do {
             try stream.subscribe()
+            // Once the server has the subscriptions, the `ready` event means "subscribed".
+            try await connection.flush()
         } catch {
+            stream.unsubscribe()
             events.remove(stream)
             return HTTPAnswer.failure(.unavailable, "cannot subscribe: \(error.message)", trace: trace)
         }

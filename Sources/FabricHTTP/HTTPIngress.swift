@@ -27,7 +27,7 @@ final class HTTPIngress: Sendable {
     let config: HTTPConfig
     let connection: NATSConnection
     let jetStream: JetStream
-    let verifier: TokenVerifier
+    let verifier: VerifiedTokens
     let priorities: PriorityTableState
     let shedder: LoadShedder
     let streams: StreamLimiter
@@ -49,7 +49,7 @@ final class HTTPIngress: Sendable {
         self.config = config
         self.connection = connection
         self.jetStream = jetStream
-        self.verifier = verifier
+        self.verifier = VerifiedTokens(verifier: verifier, config: config.tokenCache, clock: clock)
         self.priorities = priorities
         self.shedder = LoadShedder(policy: config.shedding.policy, metrics: metrics)
         self.streams = StreamLimiter(limit: config.limits.maxConcurrentStreams)
@@ -133,7 +133,8 @@ final class HTTPIngress: Sendable {
         envelope.claims = claims
         envelope.priority = priority
         envelope.expect = kind == .publish ? .ack : .reply
-        envelope.deadline = WallClock.nowMillis() &+ UInt64(max(1, timeout.milliseconds))
+        // From the envelope's own time, so Fabric-Deadline − Fabric-Time is exactly the timeout.
+        envelope.deadline = envelope.time &+ UInt64(max(1, timeout.milliseconds))
         envelope.contentType = kind == .query ? "application/json" : request.headers[.contentType]
         if let session = request.headers[HTTPHeader.session], HTTPIngress.isValidSession(session) {
             envelope.client = FabricNames.clientID(principal: claims.principal, session: session)

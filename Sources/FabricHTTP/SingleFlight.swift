@@ -43,4 +43,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
 
     /// Keys with a flight in progress.
     var inFlight: Int { waiting.withLock { $0.count } }
+
+    /// Callers waiting for a leader, over every key.
+    var waiters: Int { waiting.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 }

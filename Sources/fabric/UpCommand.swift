@@ -73,11 +73,12 @@ struct UpCommand: AsyncParsableCommand {
             context = try await RoleContext.connect(runtime, role: "up", urls: urls)
             router = try await RouterCommand.makeRouter(context, file: routesFile ?? config.router.file)
             backends = try ["echo", "alerts"].map { try ExampleCommand.backend($0, context) }
-            let hint = config.auth.hasKeySource ? nil : QuickStart(dataDirectory: dataDirectory)
+            let listeners = [config.http.port >= 0, config.http.h2cPort >= 0, config.http.tls != nil].filter { $0 }.count
+            let hint = config.auth.hasKeySource ? nil : QuickStart(dataDirectory: dataDirectory, listeners: listeners)
             (adapter, adapterServices) = try await HTTPAdapterCommand.makeAdapter(context, developmentKey: developmentKey) {
                 listener, url in
                 Endpoints.announce(listener.rawValue, url)
-                if listener == .http { hint?.print(httpURL: url) }
+                hint?.bound(listener, url)
             }
         } catch {
             await natsChild?.stopChild()

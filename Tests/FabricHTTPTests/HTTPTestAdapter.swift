@@ -29,6 +29,7 @@ struct HTTPTestAdapter: Sendable {
     ) async throws
         -> HTTPTestAdapter
     {
+        _ = TestMetrics.registry
         let certificate = try await TestCertificate.shared()
         let indented = yaml.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
         let text = """
