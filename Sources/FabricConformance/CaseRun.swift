@@ -207,10 +207,9 @@ struct CaseRun: Sendable {
         // ...the request in flight is answered, not cut off...
         try check(outcome.status == .ok, "\(subject): the request in flight during the drain: expected ok, got \(outcome)")
         try check(outcome.text.contains(nonce), "\(subject): the drained request got another answer: \(outcome)")
-        // ...and once it is, the adapter stops and new clients cannot connect.
+        // ...and once it is, the adapter stops. (Whether its port then refuses connections is
+        // not checked: a test running beside it may already have been given the same port.)
         await stopped.wait()
-        let accepting = await driver.acceptsNewClients()
-        try check(!accepting, "\(subject): still accepting connections after it stopped")
     }
 
     // MARK: Helpers

@@ -14,8 +14,6 @@ public protocol ConformanceDriver: Sendable {
     func publish(_ message: ConformanceMessage) async throws -> ConformanceOutcome
     /// Sends `message` as a request and returns the reply (or the refusal).
     func request(_ message: ConformanceMessage) async throws -> ConformanceOutcome
-    /// True while the adapter accepts new clients (after a drain began it must not).
-    func acceptsNewClients() async -> Bool
     /// Releases the driver's connections.
     func close() async
 }

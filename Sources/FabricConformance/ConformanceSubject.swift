@@ -1,5 +1,4 @@
 import FabricCore
-import ServiceLifecycle
 
 /// An adapter under test: how to start it against an environment, and a driver for it.
 ///
@@ -9,21 +8,4 @@ public protocol ConformanceSubject: Sendable, CustomStringConvertible {
     var source: Source { get }
     /// Builds the adapter for `environment` (not yet running) and a driver for it.
     func start(in environment: ConformanceEnvironment) async throws -> ConformanceAdapter
-}
-
-/// A built adapter: the service to run, the driver, and what to release afterwards.
-public struct ConformanceAdapter: Sendable {
-    /// The adapter; the suite runs it in its own service group.
-    public let service: any Service
-    /// The client side.
-    public let driver: any ConformanceDriver
-    /// Releases what the subject created (its NATS connection, files).
-    public let cleanup: @Sendable () async -> Void
-
-    /// Creates the triple.
-    public init(service: any Service, driver: any ConformanceDriver, cleanup: @escaping @Sendable () async -> Void = {}) {
-        self.service = service
-        self.driver = driver
-        self.cleanup = cleanup
-    }
 }

@@ -38,11 +38,6 @@ final class AsyncHTTPDriver: ConformanceDriver {
         try await send("/v1/request/\(message.type)", message).outcome.outcome
     }
 
-    func acceptsNewClients() async -> Bool {
-        guard let port = try? await urls.port(listener) else { return false }
-        return TCPProbe.accepts(port: port)
-    }
-
     func close() async { try? await client.shutdown() }
 
     /// Sends a conformance message as the adapter's HTTP API expects it.

@@ -30,11 +30,6 @@ struct CurlDriver: ConformanceDriver {
         try await send("/v1/request/\(message.type)", message).outcome.outcome
     }
 
-    func acceptsNewClients() async -> Bool {
-        guard let port = try? await urls.port(listener) else { return false }
-        return TCPProbe.accepts(port: port)
-    }
-
     func close() async { try? FileManager.default.removeItem(atPath: directory) }
 
     private func send(_ path: String, _ message: ConformanceMessage) async throws -> HTTPReply {

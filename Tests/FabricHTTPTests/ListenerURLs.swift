@@ -31,10 +31,4 @@ final class ListenerURLs: Sendable {
         return url.hasPrefix("h2c://") ? "http://" + url.dropFirst("h2c://".count) : url
     }
 
-    /// The port of a listener.
-    func port(_ listener: HTTPAdapter.Listener) async throws -> Int {
-        let url = try await url(listener)
-        guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else { throw HTTPTestError("no port in \(url)") }
-        return port
-    }
 }
