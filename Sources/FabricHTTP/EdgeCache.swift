@@ -30,6 +30,24 @@ final class EdgeCache: Sendable {
         let policy: CachePolicy
     }
 
+    /// What an answer says about caching.
+    enum Verdict: Sendable {
+        /// Keep it.
+        case keep(Cacheable)
+        /// An `ok` answer without `Fabric-Cache`: the route does not cache.
+        case routeDoesNotCache
+        /// Not this one (an error, a timeout); says nothing about the route.
+        case skip
+    }
+
+    /// What this instance learned of a (type, roles, tenant) from its answers.
+    private enum Hint {
+        /// The route caches, varying by these claims.
+        case vary([String])
+        /// The route's last answer was not cacheable: no lookup, no waiting on others.
+        case uncached
+    }
+
     static let defaultVary = ["principal"]
     private static let maxHints = 10_000
 
@@ -39,7 +57,7 @@ final class EdgeCache: Sendable {
     private let clock: @Sendable () -> UInt64
     private let logger: Logger
     private let memory: Mutex<LRUCache<CachedAnswer>>
-    private let hints = Mutex<[String: [String]]>([:])
+    private let hints = Mutex<[String: Hint]>([:])
     private let flights = SingleFlight<CachedAnswer>()
 
     init(
@@ -61,10 +79,21 @@ final class EdgeCache: Sendable {
     ///   - cacheable: what of an answer may be cached, nil when it may not.
     func serve<Answer: Sendable>(
         type: String, query: [UInt8], claims: Claims, revalidate: Bool, fetch: () async -> Answer,
-        cacheable: (Answer) -> Cacheable?
+        cacheable: (Answer) -> Verdict
     ) async -> Result<Answer> {
         let hintKey = EdgeCache.hintKey(type: type, claims: claims)
-        let vary = hints.withLock { $0[hintKey] } ?? EdgeCache.defaultVary
+        let vary: [String]
+        switch hints.withLock({ $0[hintKey] }) {
+        case .vary(let names)?:
+            vary = names
+        case .uncached?:
+            // Identical requests to a route that does not cache would only queue behind each other.
+            metrics.cacheMisses.increment()
+            let answer = await fetch()
+            return .fetched(answer, stored: await store(answer, type: type, query: query, claims: claims, cacheable: cacheable))
+        case nil:
+            vary = EdgeCache.defaultVary
+        }
         let key = CacheKey(type: type, query: query, vary: vary, claims: claims)
         if !revalidate, let cached = await find(key) {
             metrics.cacheHits.increment()
@@ -104,15 +133,21 @@ final class EdgeCache: Sendable {
     var memoryCount: Int { memory.withLock { $0.count } }
 
     private func store<Answer>(
-        _ answer: Answer, type: String, query: [UInt8], claims: Claims, cacheable: (Answer) -> Cacheable?
+        _ answer: Answer, type: String, query: [UInt8], claims: Claims, cacheable: (Answer) -> Verdict
     ) async -> CachedAnswer? {
-        guard let keep = cacheable(answer), keep.payload.count <= config.maxEntrySize else { return nil }
+        let keep: Cacheable
+        switch cacheable(answer) {
+        case .keep(let cacheable): keep = cacheable
+        case .routeDoesNotCache:
+            learn(.uncached, type: type, claims: claims)
+            return nil
+        case .skip:
+            return nil
+        }
+        learn(.vary(keep.policy.vary), type: type, claims: claims)
+        guard keep.payload.count <= config.maxEntrySize else { return nil }
         let entry = CachedAnswer(payload: keep.payload, contentType: keep.contentType, policy: keep.policy, now: clock())
         let key = CacheKey(type: type, query: query, vary: keep.policy.vary, claims: claims)
-        hints.withLock { hints in
-            if hints.count >= EdgeCache.maxHints { hints.removeAll(keepingCapacity: true) }
-            hints[EdgeCache.hintKey(type: type, claims: claims)] = keep.policy.vary
-        }
         memory.withLock { $0.set(key.digest, entry, cost: entry.payload.count) }
         metrics.cacheStores.increment()
         if let bucket {
@@ -123,6 +158,13 @@ final class EdgeCache: Sendable {
             }
         }
         return entry
+    }
+
+    private func learn(_ hint: Hint, type: String, claims: Claims) {
+        hints.withLock { hints in
+            if hints.count >= EdgeCache.maxHints { hints.removeAll(keepingCapacity: true) }
+            hints[EdgeCache.hintKey(type: type, claims: claims)] = hint
+        }
     }
 
     private func find(_ key: CacheKey) async -> CachedAnswer? {

@@ -32,12 +32,14 @@ extension HTTPIngress {
     }
 
     /// What may be cached of a reply: an `ok` answer that carries `Fabric-Cache`.
-    static func cacheable(_ outcome: Result<NATSMessage, NATSError>) -> EdgeCache.Cacheable? {
+    static func cacheable(_ outcome: Result<NATSMessage, NATSError>) -> EdgeCache.Verdict {
         guard case .success(let reply) = outcome,
-            (reply.headers[HeaderName.status].flatMap(Status.init(rawValue:)) ?? .ok) == .ok,
-            let value = reply.headers[HeaderName.cache], let policy = try? CachePolicy(headerValue: value)
-        else { return nil }
-        return EdgeCache.Cacheable(payload: reply.payload, contentType: reply.headers[HeaderName.contentType], policy: policy)
+            (reply.headers[HeaderName.status].flatMap(Status.init(rawValue:)) ?? .ok) == .ok
+        else { return .skip }
+        guard let value = reply.headers[HeaderName.cache] else { return .routeDoesNotCache }
+        guard let policy = try? CachePolicy(headerValue: value) else { return .skip }
+        return .keep(
+            EdgeCache.Cacheable(payload: reply.payload, contentType: reply.headers[HeaderName.contentType], policy: policy))
     }
 
     /// A cached answer, or 304 when the client already holds it (`If-None-Match`).
