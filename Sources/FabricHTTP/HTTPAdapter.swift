@@ -34,7 +34,6 @@ public final class HTTPAdapter: Service, Sendable {
     /// The priority table in force (watched from `fabric-config`).
     public let priorities: PriorityTableState
     let ingress: HTTPIngress
-    private let config: HTTPConfig
     private let configBucket: KeyValue?
     private let readiness: Readiness
     private let logger: Logger
@@ -54,7 +53,6 @@ public final class HTTPAdapter: Service, Sendable {
         clock: @escaping @Sendable () -> UInt64 = { WallClock.nowMillis() },
         onListening: @escaping @Sendable (Listener, String) async -> Void = { _, _ in }
     ) throws {
-        self.config = config
         self.configBucket = configBucket
         self.readiness = readiness
         self.logger = logger
@@ -69,10 +67,10 @@ public final class HTTPAdapter: Service, Sendable {
             config: config, connection: connection, jetStream: jetStream, verifier: verifier, priorities: priorities,
             cache: cache, metrics: metrics, clock: clock, instance: instance, logger: logger)
         self.ingress = ingress
-        self.applications = try HTTPAdapter.applications(
-            config: config, ingress: ingress, readiness: readiness, logger: logger, onListening: onListening)
         readiness.register("http", reason: "not listening yet")
         if configBucket != nil { readiness.register("priorities", reason: "priority table not read yet") }
+        self.applications = try HTTPAdapter.applications(
+            config: config, ingress: ingress, readiness: readiness, logger: logger, onListening: onListening)
     }
 
     /// Requests in flight now (what shedding counts).
