@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "FabricNATS", targets: ["FabricNATS"]),
         .library(name: "FabricAuth", targets: ["FabricAuth"]),
         .library(name: "FabricDelivery", targets: ["FabricDelivery"]),
+        .library(name: "FabricHTTP", targets: ["FabricHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -85,6 +88,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FabricHTTP",
+            dependencies: [
+                "FabricCore",
+                "FabricNATS",
+                "FabricAuth",
+                "FabricObservability",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FabricRouter",
             dependencies: [
                 "FabricCore",
@@ -132,11 +155,31 @@ let package = Package(
             dependencies: ["FabricCore", "FabricProcess"],
             swiftSettings: swiftSettings
         ),
+        // The adapter conformance suite: written once, run by every protocol adapter's tests
+        // through a small driver protocol.
+        .target(
+            name: "FabricConformance",
+            dependencies: [
+                "FabricCore",
+                "FabricExamples",
+                "FabricNATS",
+                "FabricObservability",
+                "FabricRouter",
+                "FabricService",
+                "FabricTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "fabric",
             dependencies: [
                 "FabricAuth",
                 "FabricCore",
+                "FabricHTTP",
                 "FabricNATS",
                 "FabricObservability",
                 "FabricProcess",
@@ -195,6 +238,30 @@ let package = Package(
             dependencies: [
                 "FabricDelivery", "FabricRouter", "FabricService", "FabricExamples", "FabricTestSupport", "FabricObservability",
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FabricHTTPTests",
+            dependencies: [
+                "FabricHTTP",
+                "FabricAuth",
+                "FabricConformance",
+                "FabricCore",
+                "FabricExamples",
+                "FabricNATS",
+                "FabricObservability",
+                "FabricRouter",
+                "FabricService",
+                "FabricTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -24,6 +24,8 @@ public struct FabricConfig: Sendable, Hashable {
     public var auth: AuthConfig
     /// The delivery service.
     public var delivery: DeliveryConfig
+    /// The HTTP adapter.
+    public var http: HTTPConfig
 
     /// The defaults, as if the file were empty.
     public static var defaults: FabricConfig {
@@ -42,6 +44,7 @@ public struct FabricConfig: Sendable, Hashable {
         router = try RouterConfig(reader: reader.section("router"))
         auth = try AuthConfig(reader: reader.section("auth"))
         delivery = try DeliveryConfig(reader: reader.section("delivery"))
+        http = try HTTPConfig(reader: reader.section("http"))
         try reader.finish()
     }
 

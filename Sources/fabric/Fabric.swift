@@ -8,8 +8,8 @@ struct Fabric: AsyncParsableCommand {
         abstract: "A multi-protocol edge fabric over NATS.",
         version: FabricVersion.string,
         subcommands: [
-            UpCommand.self, RouterCommand.self, DeliveryCommand.self, DLQCommand.self, SendCommand.self, RoutesCommand.self,
-            ExampleCommand.self, TokenCommand.self, BenchCommand.self,
+            UpCommand.self, AdapterCommand.self, RouterCommand.self, DeliveryCommand.self, DLQCommand.self, SendCommand.self,
+            RoutesCommand.self, ExampleCommand.self, TokenCommand.self, BenchCommand.self,
             VersionCommand.self,
         ]
     )

@@ -22,9 +22,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "text or json.")
     var logFormat: String?
 
-    /// The configuration with command-line options applied over file and environment.
-    func loadConfig() throws -> FabricConfig {
+    /// The configuration with command-line options applied over file and environment;
+    /// `overrides` are a command's own options, as `FABRIC_*` variables.
+    func loadConfig(overrides: [String: String] = [:]) throws -> FabricConfig {
         var environment = ProcessInfo.processInfo.environment
+        environment.merge(overrides) { $1 }
         // Command-line options win over the environment, which wins over the file.
         if let natsURL { environment["FABRIC_NATS__URLS"] = natsURL }
         if let adminPort { environment["FABRIC_ADMIN__PORT"] = String(adminPort) }
@@ -46,8 +48,8 @@ struct Runtime {
     let logger: Logger
 
     /// Loads the configuration and bootstraps logging and metrics (once per process).
-    static func start(_ options: GlobalOptions, role: String) throws -> Runtime {
-        let config = try options.loadConfig()
+    static func start(_ options: GlobalOptions, role: String, overrides: [String: String] = [:]) throws -> Runtime {
+        let config = try options.loadConfig(overrides: overrides)
         ObservabilityBootstrap.bootstrapLogging(config.log)
         let registry = ObservabilityBootstrap.bootstrapMetrics()
         var logger = Logger(label: "fabric.\(role)")

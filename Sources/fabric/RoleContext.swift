@@ -40,7 +40,8 @@ struct RoleContext {
 
     /// Runs `services` with the connection monitor and the admin listener until SIGTERM or
     /// SIGINT, then shuts them down in reverse order; `first` services stop last.
-    func run(first: [any Service] = [], _ services: [any Service]) async throws {
+    /// `adminRoutes` adds the roles' control API to the admin listener.
+    func run(first: [any Service] = [], _ services: [any Service], adminRoutes: AdminServer.Routes? = nil) async throws {
         let admin = config.admin
         if let problem = PortCheck.inUse(host: admin.host, port: admin.port) {
             throw ValidationFailure(message: "admin \(problem); choose another with --admin-port")
@@ -49,7 +50,7 @@ struct RoleContext {
             first + [NATSMonitor(connection: connection, readiness: runtime.readiness)] + services + [
                 AdminServer(
                     config: admin, registry: runtime.registry, readiness: runtime.readiness, logger: logger,
-                    onListening: { port in Endpoints.announce("admin", "http://\(admin.host):\(port)") })
+                    routes: adminRoutes, onListening: { port in Endpoints.announce("admin", "http://\(admin.host):\(port)") })
             ]
         let group = ServiceGroup(
             configuration: .init(services: all, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

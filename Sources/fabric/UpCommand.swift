@@ -2,6 +2,7 @@ import ArgumentParser
 import FabricAuth
 import FabricCore
 import FabricDelivery
+import FabricHTTP
 import FabricNATS
 import FabricObservability
 import FabricProcess
@@ -31,15 +32,18 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("routes"), help: "Rules file, watched for changes (default: router.file).")
     var routesFile: String?
 
+    @OptionGroup var ports: HTTPPortOptions
+
     func run() async throws {
-        let runtime = try Runtime.start(global, role: "up")
+        let runtime = try Runtime.start(global, role: "up", overrides: ports.overrides)
         let config = runtime.config
         let logger = runtime.logger
         var services: [any Service] = []
+        let dataDirectory = self.dataDirectory ?? config.up.dataDir
+        let developmentKey = config.auth.developmentKeyPath(dataDirectory: dataDirectory)
 
         if !config.auth.hasKeySource {
             // Without a JWKS the fabric trusts the development key; `fabric token` signs with it.
-            let developmentKey = config.auth.developmentKeyPath(dataDirectory: dataDirectory ?? config.up.dataDir)
             do {
                 if try DevelopmentKey.ensure(at: developmentKey) {
                     logger.notice("created the development signing key", metadata: ["file": "\(developmentKey)"])
@@ -54,7 +58,7 @@ struct UpCommand: AsyncParsableCommand {
         if global.natsURL == nil {
             let child = try await NATSServerChild.start(
                 binary: config.up.natsServer, port: natsPort ?? config.up.natsPort,
-                dataDirectory: dataDirectory ?? config.up.dataDir, logger: logger)
+                dataDirectory: dataDirectory, logger: logger)
             natsChild = child
             urls = [child.url]
             services.append(child)
@@ -65,18 +69,31 @@ struct UpCommand: AsyncParsableCommand {
         let router: RouterService
         let delivery: DeliveryService
         let backends: [any Service]
+        let adapter: HTTPAdapter
+        let adapterServices: [any Service]
         do {
             context = try await RoleContext.connect(runtime, role: "up", urls: urls)
             router = try await RouterCommand.makeRouter(context, file: routesFile ?? config.router.file)
             delivery = DeliveryCommand.makeDelivery(context)
             backends = try ["echo", "alerts", "flaky"].map { try ExampleCommand.backend($0, context) }
+            let listeners = [config.http.port >= 0, config.http.h2cPort >= 0, config.http.tls != nil].filter { $0 }.count
+            let hint = config.auth.hasKeySource ? nil : QuickStart(dataDirectory: dataDirectory, listeners: listeners)
+            (adapter, adapterServices) = try await HTTPAdapterCommand.makeAdapter(context, developmentKey: developmentKey) {
+                listener, url in
+                Endpoints.announce(listener.rawValue, url)
+                hint?.bound(listener, url)
+            }
         } catch {
             await natsChild?.stopChild()
             throw error
         }
+        let control = adapter.controlAPI(token: config.admin.token)
         do {
-            // The child stops last, after every role drained its connection.
-            try await context.run(first: services, backends + [delivery, router])
+            // The child stops last, after every role drained its connection; the adapter
+            // stops first, so its clients finish before the router, delivery and backends go.
+            try await context.run(
+                first: services, backends + adapterServices + [delivery, router, adapter],
+                adminRoutes: control?.adminRoutes)
         } catch {
             await natsChild?.stopChild()
             throw error

@@ -10,7 +10,10 @@ struct UpCommandTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let up = try FabricBinary.start(
-            ["up", "--nats-port", "0", "--admin-port", "0", "--data-dir", "\(directory)/data", "--log-format", "json"])
+            [
+                "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--data-dir",
+                "\(directory)/data", "--log-format", "json",
+            ])
         let adminLine = try #require(await up.waitForLine(containing: "admin ", timeout: .seconds(60)), "\(up.output)")
         let natsLine = try #require(up.lines.first { $0.hasPrefix("nats ") })
         #expect(natsLine.contains("nats://127.0.0.1:"))
@@ -20,6 +23,7 @@ struct UpCommandTests {
         let ready = try await HTTPProbe.get("\(admin)/readyz")
         #expect(ready.body.contains("nats ok"))
         #expect(ready.body.contains("router ok"))
+        #expect(ready.body.contains("http ok"))
 
         // The example rules and backends run: a request reaches echo through the router.
         let natsURL = try #require(natsLine.split(separator: " ").last.map(String.init))
@@ -53,7 +57,10 @@ struct UpCommandTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try await FabricBinary.run(
-            ["up", "--nats-port", String(server.port), "--admin-port", "0", "--data-dir", "\(directory)/data"])
+            [
+                "up", "--nats-port", String(server.port), "--admin-port", "0", "--http-port", "0", "--h2c-port", "0",
+                "--data-dir", "\(directory)/data",
+            ])
         #expect(result.status != 0)
         #expect(result.output.contains("port \(server.port) is already in use"))
     }

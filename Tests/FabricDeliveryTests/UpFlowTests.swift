@@ -10,7 +10,10 @@ struct UpFlowTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let up = try FabricBinary.start(
-            ["up", "--nats-port", "0", "--admin-port", "0", "--data-dir", "\(directory)/data", "--log-format", "json"])
+            [
+                "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--data-dir", "\(directory)/data",
+                "--log-format", "json",
+            ])
         let adminLine = try #require(await up.waitForLine(containing: "admin ", timeout: .seconds(60)), "\(up.output)")
         let admin = String(adminLine.split(separator: " ").last!)
         let nats = try #require(up.lines.first { $0.hasPrefix("nats ") }.map { String($0.split(separator: " ").last!) })
