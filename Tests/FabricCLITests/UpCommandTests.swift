@@ -11,7 +11,8 @@ struct UpCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let up = try FabricBinary.start(
             [
-                "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--data-dir",
+                "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--ws-port", "0",
+                "--data-dir",
                 "\(directory)/data", "--log-format", "json",
             ])
         let adminLine = try #require(await up.waitForLine(containing: "admin ", timeout: .seconds(60)), "\(up.output)")
@@ -58,7 +59,8 @@ struct UpCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try await FabricBinary.run(
             [
-                "up", "--nats-port", String(server.port), "--admin-port", "0", "--http-port", "0", "--h2c-port", "0",
+                "up", "--nats-port", String(server.port), "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--ws-port",
+                "0",
                 "--data-dir", "\(directory)/data",
             ])
         #expect(result.status != 0)
