@@ -17,9 +17,13 @@ final class TopicFanout: Sendable {
     }
 
     private let connection: NATSConnection
+    private let metrics: WebSocketMetrics
     private let entries = Mutex<[String: Entry]>([:])
 
-    init(connection: NATSConnection) { self.connection = connection }
+    init(connection: NATSConnection, metrics: WebSocketMetrics) {
+        self.connection = connection
+        self.metrics = metrics
+    }
 
     /// Adds `session` to `subject`'s members, subscribing when it is the first; true when a
     /// new NATS subscription was made (flush before telling the client it is subscribed).
@@ -68,6 +72,7 @@ final class TopicFanout: Sendable {
     private func deliver(_ view: borrowing NATSMessageView, subject: String) {
         guard let members = entries.withLock({ $0[subject]?.list }), !members.isEmpty else { return }
         let message = view.copy()
+        metrics.fannedOut.add(members.count, ordering: .relaxed)
         var framed: ServerFrame?
         var raw: ServerFrame?
         for session in members {

@@ -8,6 +8,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// `fabric adapter ws`: WebSocket clients into the fabric.
 ///
@@ -50,7 +51,7 @@ public final class WebSocketAdapter: Service, Sendable {
             verifier: VerifiedTokens(verifier: verifier, entries: config.tokenCache.entries, ttl: config.tokenCache.ttl),
             priorities: priorities, admission: MessageAdmission(policy: config.shedding.policy, metrics: metrics),
             registry: SessionRegistry(limit: config.limits.maxConnections, metrics: metrics),
-            fanout: TopicFanout(connection: connection), metrics: metrics, instance: instance, logger: logger,
+            fanout: TopicFanout(connection: connection, metrics: metrics), metrics: metrics, instance: instance, logger: logger,
             leeway: leeway,
             payloadLimit: serverLimit > 0 ? min(config.limits.maxPayload, serverLimit) : config.limits.maxPayload,
             forwarded: Set(config.forwardHeaders))
@@ -66,6 +67,12 @@ public final class WebSocketAdapter: Service, Sendable {
 
     /// Messages buffered for clients across every connection now.
     public var bufferedMessages: Int { context.metrics.bufferedNow }
+
+    /// Messages the outbound buffers of this instance dropped so far.
+    public var droppedMessages: Int { context.metrics.droppedTotal.load(ordering: .relaxed) }
+
+    /// Topic and user messages this instance handed to its sessions so far (one per session).
+    public var fannedOutMessages: Int { context.metrics.fannedOut.load(ordering: .relaxed) }
 
     public func run() async throws {
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration

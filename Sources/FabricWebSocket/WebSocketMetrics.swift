@@ -23,6 +23,10 @@ final class WebSocketMetrics: Sendable {
     private let shed: [Priority: Counter]
     private let authFailures: [String: Counter]
     private let bufferedTotal = Atomic<Int>(0)
+    /// This instance's drops (the Prometheus counters are shared by every instance in a process).
+    let droppedTotal = Atomic<Int>(0)
+    /// Topic and user messages handed to sessions by this instance.
+    let fannedOut = Atomic<Int>(0)
 
     /// Reasons an upgrade is refused (labels of `fabric_ws_connections_total{result}`).
     static let refusalReasons = ["unauthorized", "full", "draining", "shed", "not-found", "rejected"]
@@ -54,7 +58,10 @@ final class WebSocketMetrics: Sendable {
     func refused(_ reason: String) { refusals[reason]?.increment() }
 
     /// Counts messages a full buffer dropped under `policy`.
-    func dropped(_ policy: DropPolicy, count: Int = 1) { drops[policy]?.increment(by: count) }
+    func dropped(_ policy: DropPolicy, count: Int = 1) {
+        drops[policy]?.increment(by: count)
+        droppedTotal.add(count, ordering: .relaxed)
+    }
 
     /// Counts a connection closed with `reason`.
     func closed(_ reason: WebSocketStatusMapping.Close) { closes[reason.code]?.increment() }

@@ -8,12 +8,12 @@ extension WebSocketSession {
     func publish(_ message: OutgoingMessage, ack: String?) async {
         let outcome = await send(message, expect: .ack)
         switch outcome {
-        case .refused(let error):
+        case .refused(let error, let correlation):
             if let ack {
                 buffer.push(
                     reply: .reply(
                         op: "nack", idField: "ack", id: ack, status: error.status, error: error.message,
-                        correlationID: message.correlationID ?? ""))
+                        correlationID: correlation))
             } else {
                 reject(error)
             }
@@ -45,11 +45,11 @@ extension WebSocketSession {
     /// A request: the backend's answer becomes a `response` frame with the request's `id`.
     func request(_ message: OutgoingMessage, id: String) async {
         switch await send(message, expect: .reply) {
-        case .refused(let error):
+        case .refused(let error, let correlation):
             buffer.push(
                 reply: .reply(
                     op: "response", idField: "id", id: id, status: error.status, error: error.message,
-                    correlationID: message.correlationID ?? ""))
+                    correlationID: correlation))
         case .closed:
             return
         case .answered(let reply, let envelope):
@@ -69,7 +69,7 @@ extension WebSocketSession {
             type: type, payload: payload, contentType: text ? "text/plain; charset=utf-8" : "application/octet-stream",
             key: nil, topic: nil, correlationID: nil, traceparent: nil, tracestate: nil, headers: [], timeout: nil)
         switch await send(message, expect: .reply) {
-        case .refused(let error):
+        case .refused(let error, _):
             if error.code == "overloaded" || error.code == "too-many-in-flight" {
                 buffer.close(.overloaded, error.message, flush: false)
             } else {
@@ -96,8 +96,8 @@ extension WebSocketSession {
     enum SendOutcome: Sendable {
         /// The router's or the backend's answer.
         case answered(NATSMessage, Envelope)
-        /// Refused by the adapter or unanswered (timeout, no router).
-        case refused(FrameError)
+        /// Refused by the adapter or unanswered (timeout, no router), with the correlation id.
+        case refused(FrameError, String)
         /// The session closed because of it (payload too large); nothing to answer.
         case closed
     }
@@ -105,6 +105,7 @@ extension WebSocketSession {
     /// Checks, builds the envelope, publishes as a request and waits for the answer.
     func send(_ message: OutgoingMessage, expect: Expect) async -> SendOutcome {
         let limits = context.config.limits
+        let correlation = message.correlationID ?? FabricID.generate()
         let admitted = state.withLock { state -> FrameError? in
             if state.draining { return FrameError("shutting-down", "the adapter is shutting down", status: .unavailable) }
             guard state.inFlight < limits.maxInFlight else {
@@ -115,12 +116,13 @@ extension WebSocketSession {
             state.inFlight += 1
             return nil
         }
-        if let admitted { return .refused(admitted) }
+        if let admitted { return .refused(admitted, correlation) }
         defer { finishedOne() }
         let priority = context.priorities.priority(for: message.type)
         guard context.admission.admit(priority) else {
             return .refused(
-                FrameError("overloaded", "overloaded: \(priority.rawValue) messages are refused for now", status: .unavailable))
+                FrameError("overloaded", "overloaded: \(priority.rawValue) messages are refused for now", status: .unavailable),
+                correlation)
         }
         defer { context.admission.release() }
         guard message.payload.count <= context.payloadLimit else {
@@ -135,7 +137,7 @@ extension WebSocketSession {
             envelope.id = FabricID.derived(principal: claims.principal, key: key)
             envelope.idempotencyKey = key
         }
-        envelope.correlationID = message.correlationID ?? FabricID.generate()
+        envelope.correlationID = correlation
         envelope.traceparent = message.traceparent ?? TraceParent.fresh()
         envelope.tracestate = message.tracestate
         envelope.claims = claims
@@ -152,7 +154,7 @@ extension WebSocketSession {
         do {
             try Envelope.checkLimits(headers: headers, payloadBytes: message.payload.count, limits: .standard)
         } catch {
-            return .refused(FrameError("too-large", "\(error)"))
+            return .refused(FrameError("too-large", "\(error)"), correlation)
         }
         do {
             let reply = try await context.connection.request(
@@ -161,14 +163,15 @@ extension WebSocketSession {
         } catch {
             switch error.code {
             case .timeout:
-                return .refused(FrameError("timeout", "no answer within \(timeout.fabricDescription)", status: .timeout))
+                return .refused(
+                    FrameError("timeout", "no answer within \(timeout.fabricDescription)", status: .timeout), correlation)
             case .noResponders:
-                return .refused(FrameError("unavailable", "no router is running", status: .unavailable))
+                return .refused(FrameError("unavailable", "no router is running", status: .unavailable), correlation)
             case .payloadTooLarge:
                 buffer.close(.tooLarge, "larger than the broker's max_payload", flush: false)
                 return .closed
             default:
-                return .refused(FrameError("unavailable", "cannot reach the fabric", status: .unavailable))
+                return .refused(FrameError("unavailable", "cannot reach the fabric", status: .unavailable), correlation)
             }
         }
     }
