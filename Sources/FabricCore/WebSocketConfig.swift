@@ -41,6 +41,12 @@ public struct WebSocketConfig: Sendable, Hashable {
         public var allow: [String]
         /// Claim holding further filters for that caller (a list of strings); empty: none.
         public var claim: String
+
+        /// Creates the settings.
+        public init(allow: [String], claim: String) {
+            self.allow = allow
+            self.claim = claim
+        }
     }
 
     /// Address the listener binds.
