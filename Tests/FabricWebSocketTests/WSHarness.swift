@@ -53,8 +53,9 @@ struct WSHarness: Sendable {
         """
 
     /// Runs `body` against a fresh harness and stops everything however it ends.
-    static func run<Result>(_ body: (WSHarness) async throws -> Result) async throws -> Result {
-        let harness = try await start()
+    /// With `monitor`, the server also serves its monitoring endpoints (`/connz`).
+    static func run<Result>(monitor: Bool = false, _ body: (WSHarness) async throws -> Result) async throws -> Result {
+        let harness = try await start(monitor: monitor)
         do {
             let result = try await body(harness)
             await harness.stop()
@@ -65,10 +66,20 @@ struct WSHarness: Sendable {
         }
     }
 
-    private static func start() async throws -> WSHarness {
+    private static func start(monitor: Bool) async throws -> WSHarness {
         let directory = try makeTemporaryDirectory("fabric-ws")
-        let monitorPort = try FreePort.next()
-        let server = try await NATSServer.start(extraArguments: ["-m", String(monitorPort)])
+        var monitorPort = 0
+        var started: NATSServer?
+        // A free port can be taken by a parallel test before the server binds it: try another.
+        for attempt in 1...5 where started == nil {
+            monitorPort = monitor ? try FreePort.next() : 0
+            do {
+                started = try await NATSServer.start(extraArguments: monitor ? ["-m", String(monitorPort)] : [])
+            } catch {
+                if attempt == 5 { throw error }
+            }
+        }
+        guard let server = started else { throw WSTestError("no nats-server") }
         let connection = try await NATSConnection.connect(
             NATSOptions(urls: [server.url], name: "ws-harness", reconnectWait: .milliseconds(50)), logger: logger)
         let jetStream = try JetStream(connection)

@@ -68,6 +68,8 @@ final class WSTestClient: Sendable {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             for await frame in stream { try await outbound.write(frame) }
+                            // `close()` ends the stream: start the closing handshake.
+                            try await outbound.close(.normalClosure, reason: nil)
                         }
                         for try await message in inbound.messages(maxSize: 16 << 20) {
                             switch message {

@@ -9,7 +9,8 @@ import Testing
 @Suite("WebSocket frames, ledger, rate limit, mapping (no I/O)")
 struct WebSocketUnitTests {
     @Test func aPublishKeepsItsPayloadBytesUntouched() throws {
-        let text = #"{"op":"publish","type":"order.created","id":"k1","ack":"a1","payload":{"z":1.50,"a":[1, 2],"big":12345678901234567890}}"#
+        let text =
+            #"{"op":"publish","type":"order.created","id":"k1","ack":"a1","payload":{"z":1.50,"a":[1, 2],"big":12345678901234567890}}"#
         guard case .publish(let message, let ack) = try ClientFrame.parse(text: text) else {
             Issue.record("not a publish")
             return
@@ -97,7 +98,9 @@ struct WebSocketUnitTests {
     }
 
     @Test func theMappingCoversEveryStatusOnceAndReadsBack() {
-        #expect(WebSocketStatusMapping.table.map(\.status).sorted { $0.rawValue < $1.rawValue } == Status.allCases.sorted { $0.rawValue < $1.rawValue })
+        #expect(
+            WebSocketStatusMapping.table.map(\.status).sorted { $0.rawValue < $1.rawValue }
+                == Status.allCases.sorted { $0.rawValue < $1.rawValue })
         for row in WebSocketStatusMapping.table {
             #expect(row.frameStatus == row.status.rawValue)
             if let refusal = row.upgradeRefusal {
