@@ -25,6 +25,8 @@ struct UpCommandTests {
         #expect(ready.body.contains("nats ok"))
         #expect(ready.body.contains("router ok"))
         #expect(ready.body.contains("http ok"))
+        #expect(ready.body.contains("ws ok"))
+        #expect(up.lines.contains { $0.hasPrefix("ws     ws://127.0.0.1:") }, "\(up.output)")
 
         // The example rules and backends run: a request reaches echo through the router.
         let natsURL = try #require(natsLine.split(separator: " ").last.map(String.init))
