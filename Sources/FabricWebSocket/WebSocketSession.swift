@@ -122,12 +122,20 @@ final class WebSocketSession: Sendable {
                 if !Task.isCancelled { self.channel.close(promise: nil) }
                 return .other
             }
+            // The reader is never cancelled mid-read: cancelling the inbound stream closes the
+            // channel, which can discard a close frame still waiting to be written. After the
+            // writer's close, the reader ends with the client's answer, or when the watchdog
+            // cuts a connection that gives none.
+            var ended = (reader: false, writer: false)
             while let part = await group.next() {
                 switch part {
-                case .reader: buffer.close(.normal, "", flush: false)
-                case .writer: group.cancelAll()
+                case .reader:
+                    ended.reader = true
+                    buffer.close(.normal, "", flush: false)
+                case .writer: ended.writer = true
                 case .other: break
                 }
+                if ended.reader && ended.writer { group.cancelAll() }
             }
         }
         unsubscribe()

@@ -24,7 +24,6 @@ struct WSTestAdapter: Sendable {
     static func make(
         natsURL: String, auth: AuthConfig, yaml: String = "", name: String = "ws-adapter", withConfigBucket: Bool = true
     ) async throws -> WSTestAdapter {
-        _ = TestMetrics.registry
         let indented = yaml.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
         let text = """
             ws:
