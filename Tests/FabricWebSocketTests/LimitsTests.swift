@@ -87,6 +87,30 @@ struct LimitsTests {
         }
     }
 
+    @Test func shedMessagesAreAnsweredUnavailableAndTheSessionStays() async throws {
+        try await WSHarness.run { harness in
+            try await withEcho(harness) {
+                // Every class but critical is refused from the first message in flight.
+                let adapter = try await harness.adapter(yaml: "shedding: { max_in_flight: 1, high_watermark: 0 }")
+                try await adapter.run {
+                    let client = try await WSTestClient.connect(
+                        try await adapter.endpoint(), headers: [.authorization: "Bearer \(harness.tokens.valid())"])
+                    #expect(await client.frame("ready") != nil)
+                    client.send(json: [
+                        "op": .string("request"), "id": .string("r1"), "type": .string("echo"), "payload": .object([:]),
+                    ])
+                    let shed = await client.frame("response", "id", "r1")
+                    #expect(shed?.string("status") == "unavailable")
+                    #expect(shed?.string("error")?.contains("overloaded") == true)
+                    client.send(json: ["op": .string("publish"), "ack": .string("a1"), "type": .string("echo")])
+                    #expect(await client.frame("nack", "ack", "a1")?.string("status") == "unavailable")
+                    #expect(!client.isClosed)
+                    await client.close()
+                }
+            }
+        }
+    }
+
     @Test func theConnectionLimitRefuses503BeforeTheUpgrade() async throws {
         try await WSHarness.run { harness in
             let adapter = try await harness.adapter(yaml: "limits: { max_connections: 2 }")
