@@ -5,6 +5,14 @@ import Foundation
 /// Every limit has a safe default; `docs/configuration.md` lists every key and
 /// `docs/websocket.md` what each does.
 public struct WebSocketConfig: Sendable, Hashable {
+    /// `ws.tls:` — the listener speaks TLS (`wss://`) when both files are set.
+    public struct TLS: Sendable, Hashable {
+        /// PEM certificate chain.
+        public var certFile: String
+        /// PEM private key.
+        public var keyFile: String
+    }
+
     /// `ws.limits:` — what one client may ask of the adapter.
     public struct Limits: Sendable, Hashable {
         /// Largest WebSocket frame taken from a client (larger: close 1009).
@@ -53,6 +61,8 @@ public struct WebSocketConfig: Sendable, Hashable {
     public var host: String
     /// Listener port (0 = any free port, -1 = off).
     public var port: Int
+    /// TLS for the listener, when configured.
+    public var tls: TLS?
     /// Client headers (from a frame's `headers`) forwarded into the envelope, lower-cased.
     public var forwardHeaders: [String]
     /// Deadline of a request frame without `timeout`.
@@ -82,6 +92,16 @@ public struct WebSocketConfig: Sendable, Hashable {
     init(reader: ConfigReader) throws(ValidationError) {
         host = try reader.string("host", default: "127.0.0.1")
         port = try reader.int("port", default: 8090, in: -1...65535)
+        let tls = try reader.section("tls")
+        let cert = try tls.optionalString("cert_file")
+        let key = try tls.optionalString("key_file")
+        try tls.finish()
+        switch (cert, key) {
+        case (nil, nil): self.tls = nil
+        case (let cert?, let key?): self.tls = TLS(certFile: cert, keyFile: key)
+        case (nil, _): throw tls.error("cert_file", "is required with key_file")
+        case (_, nil): throw tls.error("key_file", "is required with cert_file")
+        }
         forwardHeaders = try reader.strings("forward_headers", default: []).map { $0.lowercased() }
         for name in forwardHeaders {
             if HeaderName.isReserved(name) {

@@ -4,15 +4,17 @@ import FabricNATS
 import FabricObservability
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
 /// `fabric adapter ws`: WebSocket clients into the fabric.
 ///
-/// One listener (`ws.port`, 8090) serves `/v1/ws` (JSON frames: publish, request,
+/// One listener (`ws.port`, 8090; TLS with `ws.tls`) serves `/v1/ws` (JSON frames: publish, request,
 /// subscribe, acks, resume) and `/v1/raw/{type}` (plain payloads). The token is checked
 /// before the upgrade; topic messages are fanned out from one NATS subscription per topic;
 /// each connection has a bounded outbound buffer with a drop policy; sessions take part in
@@ -24,10 +26,11 @@ public final class WebSocketAdapter: Service, Sendable {
     let context: SessionContext
     let refusals = UpgradeRefusals()
     private let configBucket: KeyValue?
+    private let tls: TLSConfiguration?
     private let readiness: Readiness
     private let onListening: @Sendable (String) async -> Void
 
-    /// Creates the adapter.
+    /// Creates the adapter; fails when `ws.tls` names a certificate or key it cannot read.
     ///
     /// - Parameters:
     ///   - configBucket: `fabric-config`, for the priority table (nil: the default table only).
@@ -38,7 +41,8 @@ public final class WebSocketAdapter: Service, Sendable {
         config: WebSocketConfig, connection: NATSConnection, verifier: TokenVerifier, configBucket: KeyValue?,
         readiness: Readiness, instance: String, logger: Logger, leeway: Duration = .zero,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
-    ) {
+    ) throws {
+        tls = try config.tls.map(WebSocketTLS.configuration)
         let metrics = WebSocketMetrics()
         let priorities = PriorityTableState()
         self.priorities = priorities
@@ -137,21 +141,23 @@ public final class WebSocketAdapter: Service, Sendable {
             ws: WebSocketServerConfiguration(
                 maxFrameSize: config.limits.maxFrameSize, autoPing: .enabled(timePeriod: config.pingInterval),
                 closeTimeout: config.closeTimeout, validateUTF8: false))
-        let server = HTTPServerBuilder { responder in
-            SendBufferLimit(
-                inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: channel) {
-                    request, channel, _ in await self.shouldUpgrade(request, channel)
-                },
-                bytes: config.limits.sendBuffer)
+        let tls = self.tls
+        let server = HTTPServerBuilder { responder -> any ServerChildChannel in
+            let upgrade = HTTP1WebSocketUpgradeChannel(responder: responder, configuration: channel) {
+                request, channel, _ in await self.shouldUpgrade(request, channel)
+            }
+            guard let tls else { return SendBufferLimit(inner: upgrade, bytes: config.limits.sendBuffer) }
+            return SendBufferLimit(inner: try TLSChannel(upgrade, tlsConfiguration: tls), bytes: config.limits.sendBuffer)
         }
         let host = config.host.contains(":") ? "[\(config.host)]" : config.host
+        let scheme = tls == nil ? "ws" : "wss"
         let readiness = self.readiness
         let onListening = self.onListening
         return Application(
             router: router, server: server,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in
-                await onListening("ws://\(host):\(channel.localAddress?.port ?? config.port)")
+                await onListening("\(scheme)://\(host):\(channel.localAddress?.port ?? config.port)")
                 readiness.ready("ws")
             },
             logger: context.logger)

@@ -49,10 +49,15 @@ struct WebSocketAdapterCommand: AsyncParsableCommand {
             throw ValidationFailure(message: "auth: \(error)")
         }
         let configBucket = try await context.configBucket()
-        let adapter = WebSocketAdapter(
-            config: config.ws, connection: context.connection, verifier: verifier, configBucket: configBucket,
-            readiness: context.runtime.readiness, instance: config.instance, logger: context.logger,
-            leeway: config.auth.leeway, onListening: onListening)
+        let adapter: WebSocketAdapter
+        do {
+            adapter = try WebSocketAdapter(
+                config: config.ws, connection: context.connection, verifier: verifier, configBucket: configBucket,
+                readiness: context.runtime.readiness, instance: config.instance, logger: context.logger,
+                leeway: config.auth.leeway, onListening: onListening)
+        } catch {
+            throw ValidationFailure(message: "\(error)")
+        }
         return (adapter, verifier.remote.map { [$0] } ?? [])
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FabricConformance
 import FabricCore
 import FabricHTTP
+import FabricTestSupport
 import NIOCore
 import NIOHTTP1
 import NIOSSL

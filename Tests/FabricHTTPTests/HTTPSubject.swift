@@ -2,6 +2,7 @@ import FabricConformance
 import FabricCore
 import FabricHTTP
 import FabricNATS
+import FabricTestSupport
 
 /// The HTTP adapter under the conformance suite, through each client flavour.
 enum HTTPSubject: String, ConformanceSubject, CaseIterable {

@@ -4,6 +4,7 @@ import FabricCore
 import FabricHTTP
 import FabricNATS
 import FabricObservability
+import FabricTestSupport
 import Logging
 import ServiceLifecycle
 

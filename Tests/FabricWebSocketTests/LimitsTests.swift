@@ -9,6 +9,7 @@ import FabricTestSupport
 import FabricWebSocket
 import Foundation
 import HTTPTypes
+import NIOSSL
 import Testing
 
 @Suite("WebSocket limits, liveness and raw mode", .timeLimit(.minutes(3)))
@@ -107,6 +108,24 @@ struct LimitsTests {
                     #expect(!client.isClosed)
                     await client.close()
                 }
+            }
+        }
+    }
+
+    @Test func theListenerSpeaksTLSWhenConfigured() async throws {
+        try await WSHarness.run { harness in
+            let certificate = try await TestCertificate.shared()
+            let adapter = try await harness.adapter(
+                yaml: "tls: { cert_file: \(certificate.certFile), key_file: \(certificate.keyFile) }")
+            try await adapter.run {
+                let url = try await adapter.endpoint("session=secure")
+                #expect(url.hasPrefix("wss://127.0.0.1:"))
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.trustRoots = .file(certificate.certFile)
+                let client = try await WSTestClient.connect(
+                    url, headers: [.authorization: "Bearer \(harness.tokens.valid())"], tls: tls)
+                #expect(await client.frame("ready")?.string("client") == "alice~~secure")
+                await client.close()
             }
         }
     }

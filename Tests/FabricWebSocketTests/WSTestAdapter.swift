@@ -42,7 +42,7 @@ struct WSTestAdapter: Sendable {
             bucket = try await jetStream.ensureKeyValue(FabricTopology(config: FabricConfig.defaults.jetstream).configBucket)
         }
         let url = URLBox()
-        let adapter = WebSocketAdapter(
+        let adapter = try WebSocketAdapter(
             config: config, connection: connection, verifier: verifier, configBucket: bucket, readiness: Readiness(),
             instance: name, logger: logger, leeway: auth.leeway, onListening: { url.set($0) })
         return WSTestAdapter(adapter: adapter, connection: connection, url: url)

@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 
@@ -53,16 +54,20 @@ final class WSTestClient: Sendable {
     }
 
     /// Connects to `url`; throws when the upgrade is refused.
-    static func connect(_ url: String, headers: HTTPFields = [:], autoPong: Bool = true) async throws -> WSTestClient {
+    static func connect(_ url: String, headers: HTTPFields = [:], tls: TLSConfiguration? = nil) async throws -> WSTestClient {
         let (stream, continuation) = AsyncStream.makeStream(of: WebSocketOutboundWriter.OutboundFrame.self)
         let client = WSTestClient(outgoing: continuation)
         let started = OneShotSignal()
         let failure = Mutex<(any Error)?>(nil)
+        // An IP address cannot be a server name (SNI); the test certificate also names localhost.
         let configuration = WebSocketClientConfiguration(
-            maxFrameSize: 8 << 20, additionalHeaders: headers, closeTimeout: .seconds(5))
+            maxFrameSize: 8 << 20, additionalHeaders: headers, closeTimeout: .seconds(5),
+            sniHostname: tls == nil ? nil : "localhost")
         let task = Task {
             do {
-                let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
+                let close = try await WebSocketClient.connect(
+                    url: url, configuration: configuration, tlsConfiguration: tls, logger: logger
+                ) {
                     inbound, outbound, _ in
                     started.fire()
                     try await withThrowingTaskGroup(of: Void.self) { group in

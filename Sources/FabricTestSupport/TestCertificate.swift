@@ -1,16 +1,19 @@
-import FabricTestSupport
+import FabricProcess
 import Foundation
 import Synchronization
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`, made once per test run with
 /// openssl, for the TLS listener and the clients that trust it.
-struct TestCertificate: Sendable {
-    let certFile: String
-    let keyFile: String
+public struct TestCertificate: Sendable {
+    /// PEM certificate.
+    public let certFile: String
+    /// PEM private key.
+    public let keyFile: String
 
     private static let made = Mutex<TestCertificate?>(nil)
 
-    static func shared() async throws -> TestCertificate {
+    /// The certificate of this test run, made on first use.
+    public static func shared() async throws -> TestCertificate {
         if let made = made.withLock({ $0 }) { return made }
         let directory = try makeTemporaryDirectory("fabric-tls")
         let certificate = TestCertificate(certFile: "\(directory)/cert.pem", keyFile: "\(directory)/key.pem")
