@@ -37,7 +37,7 @@ final class OutboundBuffer: Sendable {
         var closing: (reason: WebSocketStatusMapping.Close, message: String)?
         var flush = false
         var waiter: CheckedContinuation<Item, Never>?
-        var closingWaiters: [CheckedContinuation<Void, Never>] = []
+        var closingActions: [@Sendable () -> Void] = []
 
         var queued: Int { messages.count + replies.count - replyHead }
     }
@@ -160,28 +160,26 @@ final class OutboundBuffer: Sendable {
         }
     }
 
-    /// Returns once a close was asked for.
-    func waitUntilClosing() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state -> Bool in
-                if state.closing != nil { return true }
-                state.closingWaiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
+    /// Runs `action` once a close is asked for (at once when it already was).
+    func whenClosing(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.closing != nil { return true }
+            state.closingActions.append(action)
+            return false
         }
+        if now { action() }
     }
 
     private func wakeForClose() {
-        let (waiter, item, closingWaiters) = state.withLock {
-            state -> (CheckedContinuation<Item, Never>?, Item?, [CheckedContinuation<Void, Never>]) in
-            let waiters = state.closingWaiters
-            state.closingWaiters = []
-            guard let waiter = state.waiter, let closing = state.closing else { return (nil, nil, waiters) }
+        let (waiter, item, actions) = state.withLock {
+            state -> (CheckedContinuation<Item, Never>?, Item?, [@Sendable () -> Void]) in
+            let actions = state.closingActions
+            state.closingActions = []
+            guard let waiter = state.waiter, let closing = state.closing else { return (nil, nil, actions) }
             state.waiter = nil
-            return (waiter, .close(closing.reason, closing.message), waiters)
+            return (waiter, .close(closing.reason, closing.message), actions)
         }
-        closingWaiters.forEach { $0.resume() }
+        actions.forEach { $0() }
         if let waiter, let item { waiter.resume(returning: item) }
     }
 }

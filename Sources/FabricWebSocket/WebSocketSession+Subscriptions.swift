@@ -88,6 +88,7 @@ extension WebSocketSession {
             state.expiry = expiry
             state.allowed = allowed
         }
+        scheduleExpiry()
         var fields: [String: JSONValue] = ["op": .string("refreshed")]
         if let id { fields["id"] = .string(id) }
         if let expiry { fields["expires"] = .number(Double(expiry)) }

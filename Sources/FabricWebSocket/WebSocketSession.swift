@@ -49,6 +49,10 @@ final class WebSocketSession: Sendable {
         var draining = false
         var clientSubscription: NATSSubscription?
         var joined: [String] = []
+        /// Cuts the connection when a close could not be written in time.
+        var cut: Scheduled<Void>?
+        /// Closes the session when the token expires.
+        var expiryTimer: Scheduled<Void>?
     }
 
     init(
@@ -100,43 +104,25 @@ final class WebSocketSession: Sendable {
                     "last_sequence": .number(Double(resumeAfter)),
                 ]))
         }
-        enum Part { case reader, writer, other }
-        await withTaskGroup(of: Part.self) { group in
+        // Timers run on the channel's event loop, not in tasks of their own: an idle session
+        // costs one suspended task (the reader) beside the one serving it.
+        buffer.whenClosing { [weak self] in self?.scheduleCut() }
+        scheduleExpiry()
+        await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await self.read(inbound)
-                return .reader
+                self.buffer.close(.normal, "", flush: false)
             }
-            group.addTask {
-                await self.write(outbound)
-                return .writer
-            }
-            group.addTask {
-                await self.watchExpiry()
-                return .other
-            }
-            group.addTask {
-                // A writer stuck on a socket the client no longer reads cannot send the close:
-                // the connection is cut once the close has had its time.
-                await self.buffer.waitUntilClosing()
-                try? await Task.sleep(for: self.context.config.closeTimeout)
-                if !Task.isCancelled { self.channel.close(promise: nil) }
-                return .other
-            }
+            await write(outbound)
             // The reader is never cancelled mid-read: cancelling the inbound stream closes the
             // channel, which can discard a close frame still waiting to be written. After the
-            // writer's close, the reader ends with the client's answer, or when the watchdog
-            // cuts a connection that gives none.
-            var ended = (reader: false, writer: false)
-            while let part = await group.next() {
-                switch part {
-                case .reader:
-                    ended.reader = true
-                    buffer.close(.normal, "", flush: false)
-                case .writer: ended.writer = true
-                case .other: break
-                }
-                if ended.reader && ended.writer { group.cancelAll() }
-            }
+            // writer's close the reader ends with the client's answer, or when the connection
+            // is cut for giving none.
+            await group.waitForAll()
+        }
+        state.withLock { state in
+            state.cut?.cancel()
+            state.expiryTimer?.cancel()
         }
         unsubscribe()
         try? await context.connection.flush()
@@ -279,17 +265,33 @@ final class WebSocketSession: Sendable {
         }
     }
 
-    // MARK: Token lifetime
+    // MARK: Timers
 
-    private func watchExpiry() async {
-        while !Task.isCancelled {
-            guard let expiry = state.withLock({ $0.expiry }) else { return }
-            let now = WallClock.nowMillis()
-            if now >= expiry {
-                buffer.close(.tokenExpired, "token expired", flush: false)
-                return
-            }
-            do { try await Task.sleep(for: .milliseconds(Int64(expiry - now))) } catch { return }
+    /// A writer stuck on a socket the client no longer reads cannot send its close: the
+    /// connection is cut once the close has had `close_timeout`.
+    private func scheduleCut() {
+        let channel = self.channel
+        let cut = channel.eventLoop.scheduleTask(in: .milliseconds(context.config.closeTimeout.milliseconds)) {
+            channel.close(promise: nil)
         }
+        state.withLock { $0.cut = cut }
+    }
+
+    /// Closes the session with 1008 when its token expires (checked again at that time: a
+    /// `refresh` may have moved the expiry).
+    func scheduleExpiry() {
+        let expiry = state.withLock { state -> UInt64? in
+            state.expiryTimer?.cancel()
+            state.expiryTimer = nil
+            return state.expiry
+        }
+        guard let expiry else { return }
+        let delay = Int64(expiry) - Int64(WallClock.nowMillis())
+        let timer = channel.eventLoop.scheduleTask(in: .milliseconds(max(0, delay))) { [weak self] in
+            guard let self else { return }
+            let due = self.state.withLock { $0.expiry.map { $0 <= WallClock.nowMillis() } ?? false }
+            if due { self.buffer.close(.tokenExpired, "token expired", flush: false) } else { self.scheduleExpiry() }
+        }
+        state.withLock { $0.expiryTimer = timer }
     }
 }
