@@ -26,6 +26,8 @@ public struct FabricConfig: Sendable, Hashable {
     public var delivery: DeliveryConfig
     /// The HTTP adapter.
     public var http: HTTPConfig
+    /// The WebSocket adapter.
+    public var ws: WebSocketConfig
 
     /// The defaults, as if the file were empty.
     public static var defaults: FabricConfig {
@@ -45,6 +47,7 @@ public struct FabricConfig: Sendable, Hashable {
         auth = try AuthConfig(reader: reader.section("auth"))
         delivery = try DeliveryConfig(reader: reader.section("delivery"))
         http = try HTTPConfig(reader: reader.section("http"))
+        ws = try WebSocketConfig(reader: reader.section("ws"))
         try reader.finish()
     }
 

@@ -144,5 +144,24 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
         return index == topic.levels.count
     }
 
+    /// True when every topic this filter matches is matched by `allowed` too, so a client
+    /// allowed `allowed` may subscribe to this filter.
+    ///
+    /// `sensors/+/t` is covered by `sensors/#` and by `sensors/+/+`, not by `sensors/eu/t`.
+    public func isCovered(by allowed: TopicFilter) -> Bool {
+        for (index, level) in levels.enumerated() {
+            guard index < allowed.levels.count else { return false }
+            switch (level, allowed.levels[index]) {
+            case (_, .rest): return true
+            case (.literal, .single), (.single, .single): continue
+            case (.literal(let mine), .literal(let theirs)) where mine == theirs: continue
+            default: return false
+            }
+        }
+        if allowed.levels.count == levels.count { return true }
+        // MQTT's `a/#` also matches `a` itself.
+        return allowed.levels.count == levels.count + 1 && allowed.levels.last == .rest
+    }
+
     public var description: String { filter }
 }

@@ -36,8 +36,11 @@ final class EventQueue<Element: Sendable>: Sendable {
     private let state: Mutex<State>
     private let onDrop: @Sendable () -> Void
 
-    init(capacity: Int, policy: DropPolicy, onDrop: @escaping @Sendable () -> Void) {
-        state = Mutex(State(queue: BoundedQueue(capacity: capacity, policy: policy)))
+    init(
+        capacity: Int, policy: DropPolicy, priority: (@Sendable (Element) -> Priority)? = nil,
+        onDrop: @escaping @Sendable () -> Void
+    ) {
+        state = Mutex(State(queue: BoundedQueue(capacity: capacity, policy: policy, priority: priority)))
         self.onDrop = onDrop
     }
 
@@ -51,7 +54,7 @@ final class EventQueue<Element: Sendable>: Sendable {
             }
             switch state.queue.push(element) {
             case .queued: return (nil, false)
-            case .droppedNewest, .droppedOldest: return (nil, true)
+            case .droppedNewest, .droppedOldest, .droppedQueued: return (nil, true)
             case .overflow:
                 state.closed = .overflow
                 return (nil, true)

@@ -39,7 +39,10 @@ final class EventStream: Sendable {
         self.metrics = metrics
         self.instance = instance
         self.logger = logger
-        queue = EventQueue(capacity: config.buffer, policy: config.dropPolicy) { metrics.eventsDropped.increment() }
+        queue = EventQueue(
+            capacity: config.buffer, policy: config.dropPolicy,
+            priority: { $0.headers[HeaderName.priority].flatMap(Priority.init(rawValue:)) ?? .normal }
+        ) { metrics.eventsDropped.increment() }
     }
 
     /// The subjects this stream listens on.

@@ -49,7 +49,8 @@ final class HTTPIngress: Sendable {
         self.config = config
         self.connection = connection
         self.jetStream = jetStream
-        self.verifier = VerifiedTokens(verifier: verifier, config: config.tokenCache, clock: clock)
+        self.verifier = VerifiedTokens(
+            verifier: verifier, entries: config.tokenCache.entries, ttl: config.tokenCache.ttl, clock: clock)
         self.priorities = priorities
         self.shedder = LoadShedder(policy: config.shedding.policy, metrics: metrics)
         self.streams = StreamLimiter(limit: config.limits.maxConcurrentStreams)

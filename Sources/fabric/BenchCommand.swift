@@ -9,7 +9,10 @@ import Synchronization
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the fabric's paths (figures for docs/performance.md).",
-        subcommands: [BenchNATSCommand.self, BenchRouterCommand.self, BenchDeliveryCommand.self, BenchEnvelopeCommand.self])
+        subcommands: [
+            BenchNATSCommand.self, BenchRouterCommand.self, BenchDeliveryCommand.self, BenchEnvelopeCommand.self,
+            BenchWebSocketCommand.self,
+        ])
 }
 
 /// `fabric bench nats`: envelope encode+decode, FabricNATS request/reply through a relay,

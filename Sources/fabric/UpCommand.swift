@@ -7,6 +7,7 @@ import FabricNATS
 import FabricObservability
 import FabricProcess
 import FabricRouter
+import FabricWebSocket
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -33,9 +34,10 @@ struct UpCommand: AsyncParsableCommand {
     var routesFile: String?
 
     @OptionGroup var ports: HTTPPortOptions
+    @OptionGroup var wsPorts: WebSocketPortOptions
 
     func run() async throws {
-        let runtime = try Runtime.start(global, role: "up", overrides: ports.overrides)
+        let runtime = try Runtime.start(global, role: "up", overrides: ports.overrides.merging(wsPorts.overrides) { $1 })
         let config = runtime.config
         let logger = runtime.logger
         var services: [any Service] = []
@@ -71,6 +73,7 @@ struct UpCommand: AsyncParsableCommand {
         let backends: [any Service]
         let adapter: HTTPAdapter
         let adapterServices: [any Service]
+        var webSocket: [any Service] = []
         do {
             context = try await RoleContext.connect(runtime, role: "up", urls: urls)
             router = try await RouterCommand.makeRouter(context, file: routesFile ?? config.router.file)
@@ -83,6 +86,10 @@ struct UpCommand: AsyncParsableCommand {
                 Endpoints.announce(listener.rawValue, url)
                 hint?.bound(listener, url)
             }
+            if config.ws.port >= 0 {
+                let (ws, wsServices) = try await WebSocketAdapterCommand.makeAdapter(context, developmentKey: developmentKey)
+                webSocket = wsServices + [ws]
+            }
         } catch {
             await natsChild?.stopChild()
             throw error
@@ -92,7 +99,7 @@ struct UpCommand: AsyncParsableCommand {
             // The child stops last, after every role drained its connection; the adapter
             // stops first, so its clients finish before the router, delivery and backends go.
             try await context.run(
-                first: services, backends + adapterServices + [delivery, router, adapter],
+                first: services, backends + adapterServices + [delivery, router, adapter] + webSocket,
                 adminRoutes: control?.adminRoutes)
         } catch {
             await natsChild?.stopChild()

@@ -11,7 +11,8 @@ struct UpCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let up = try FabricBinary.start(
             [
-                "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--data-dir",
+                "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--ws-port", "0",
+                "--data-dir",
                 "\(directory)/data", "--log-format", "json",
             ])
         let adminLine = try #require(await up.waitForLine(containing: "admin ", timeout: .seconds(60)), "\(up.output)")
@@ -24,6 +25,8 @@ struct UpCommandTests {
         #expect(ready.body.contains("nats ok"))
         #expect(ready.body.contains("router ok"))
         #expect(ready.body.contains("http ok"))
+        #expect(ready.body.contains("ws ok"))
+        #expect(up.lines.contains { $0.hasPrefix("ws     ws://127.0.0.1:") }, "\(up.output)")
 
         // The example rules and backends run: a request reaches echo through the router.
         let natsURL = try #require(natsLine.split(separator: " ").last.map(String.init))
@@ -58,7 +61,8 @@ struct UpCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try await FabricBinary.run(
             [
-                "up", "--nats-port", String(server.port), "--admin-port", "0", "--http-port", "0", "--h2c-port", "0",
+                "up", "--nats-port", String(server.port), "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--ws-port",
+                "0",
                 "--data-dir", "\(directory)/data",
             ])
         #expect(result.status != 0)

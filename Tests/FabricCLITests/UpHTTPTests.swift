@@ -10,7 +10,8 @@ struct UpHTTPTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let data = "\(directory)/data"
         let up = try FabricBinary.start([
-            "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--data-dir", data,
+            "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--ws-port", "0", "--data-dir",
+            data,
         ])
         let httpLine = try #require(await up.waitForLine(containing: "http   http://", timeout: .seconds(60)), "\(up.output)")
         let http = try #require(httpLine.split(separator: " ").last.map(String.init))

@@ -52,7 +52,7 @@ struct HTTPConfigTests {
             ("http:\n  limits: { max_concurrent_streams: 500 }\n", "http.limits.max_concurrent_streams"),
             ("http:\n  shedding: { high_watermark: 2 }\n", "http.shedding.high_watermark"),
             ("http:\n  request_timeout: 10m\n", "http.max_request_timeout"),
-            ("http:\n  events: { drop_policy: priority }\n", "http.events.drop_policy"),
+            ("http:\n  events: { drop_policy: random }\n", "http.events.drop_policy"),
             ("http:\n  prot: 1\n", "http.prot"),
         ] {
             do {

@@ -11,7 +11,8 @@ struct UpFlowTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let up = try FabricBinary.start(
             [
-                "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--data-dir",
+                "up", "--nats-port", "0", "--admin-port", "0", "--http-port", "0", "--h2c-port", "0", "--ws-port", "0",
+                "--data-dir",
                 "\(directory)/data",
                 "--log-format", "json",
             ])

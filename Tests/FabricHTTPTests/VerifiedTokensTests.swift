@@ -5,8 +5,6 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import FabricHTTP
-
 @Suite("Verified token cache")
 struct VerifiedTokensTests {
     /// A clock both the verifier and the cache read, moved by the test.
@@ -24,10 +22,7 @@ struct VerifiedTokensTests {
         let verifierClock = Clock()
         let cacheClock = Clock()
         let verifier = TokenVerifier(config: config, fileKeys: keys, now: { verifierClock.date })
-        let cache = VerifiedTokens(
-            verifier: verifier,
-            config: try FabricConfig(reader: ConfigReader.parse(yaml: "http: { token_cache: { ttl: 1h } }")).http.tokenCache,
-            clock: { cacheClock.millis })
+        let cache = VerifiedTokens(verifier: verifier, entries: 100, ttl: .seconds(3600), clock: { cacheClock.millis })
         var claims = tokens.claims()
         claims["exp"] = .number((Date().timeIntervalSince1970 + 60).rounded(.down))
         let authorization = "Bearer \(tokens.signed(claims))"

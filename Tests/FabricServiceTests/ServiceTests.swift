@@ -110,7 +110,9 @@ struct ServiceTests {
             let past = try await Self.request(connection, service: "slow", type: "work", deadline: WallClock.nowMillis() - 1)
             #expect(past.headers[HeaderName.status] == "timeout")
             #expect(calls.load(ordering: .relaxed) == 0)
-            let soon = try await Self.request(connection, service: "slow", type: "work", deadline: WallClock.nowMillis() + 300)
+            // Far enough ahead that the request starts before it on a loaded machine (the whole
+            // suite runs in parallel on two cores); the handler's 30 s sleep still outlives it.
+            let soon = try await Self.request(connection, service: "slow", type: "work", deadline: WallClock.nowMillis() + 3000)
             #expect(soon.headers[HeaderName.status] == "timeout")
             #expect(calls.load(ordering: .relaxed) == 1)
             #expect(await eventually { cancelled.load(ordering: .relaxed) })

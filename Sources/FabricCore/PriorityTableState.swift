@@ -1,4 +1,3 @@
-import FabricCore
 import Synchronization
 
 /// The priority table in force on this instance, the `fabric-config` revision it came
@@ -35,7 +34,7 @@ public final class PriorityTableState: Sendable {
     }
 
     /// Puts `table` in force as of `revision`.
-    func apply(_ table: PriorityTable, revision: UInt64) {
+    public func apply(_ table: PriorityTable, revision: UInt64) {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.table = table
             state.revision = max(state.revision, revision)

@@ -1,15 +1,15 @@
-import FabricAuth
 import FabricCore
 import Foundation
 import Synchronization
 
-/// Remembers tokens `TokenVerifier` accepted, for `http.token_cache.ttl` and never past
-/// the token's own `exp`, so a client's every request does not pay for a signature check
-/// (an Ed25519 or RSA verification costs more than the rest of the request path).
+/// Remembers tokens `TokenVerifier` accepted, for a configured time (`http.token_cache.ttl`,
+/// `ws.token_cache.ttl`) and never past the token's own `exp`, so a client's every request
+/// or connection does not pay for a signature check (an Ed25519 or RSA verification costs
+/// more than the rest of the request path). Shared by every adapter.
 ///
 /// Only acceptances are kept; a refused token is checked again every time, and every
 /// refusal is counted. The key is the `Authorization` value itself, kept in memory only.
-final class VerifiedTokens: Sendable {
+public final class VerifiedTokens: Sendable {
     private struct Entry: Sendable {
         let claims: Claims
         let validUntil: UInt64
@@ -24,16 +24,20 @@ final class VerifiedTokens: Sendable {
     private let enabled: Bool
     private let entries: Mutex<LRUCache<Entry>>
 
-    init(verifier: TokenVerifier, config: HTTPConfig.TokenCache, clock: @escaping @Sendable () -> UInt64) {
+    /// Remembers at most `entries` acceptances (0 turns the cache off), each for at most `ttl`.
+    public init(
+        verifier: TokenVerifier, entries: Int, ttl: Duration,
+        clock: @escaping @Sendable () -> UInt64 = { WallClock.nowMillis() }
+    ) {
         self.verifier = verifier
-        self.ttl = config.ttl
+        self.ttl = ttl
         self.clock = clock
-        enabled = config.entries > 0
-        entries = Mutex(LRUCache(maxEntries: config.entries, maxCost: config.entries * 2048))
+        enabled = entries > 0
+        self.entries = Mutex(LRUCache(maxEntries: entries, maxCost: entries * 2048))
     }
 
     /// The claims of the bearer token in `authorization`.
-    func verify(authorization: String?) async throws(AuthError) -> Claims {
+    public func verify(authorization: String?) async throws(AuthError) -> Claims {
         guard enabled, let authorization, authorization.utf8.count <= VerifiedTokens.maxKeyBytes else {
             return try await verifier.verify(authorization: authorization)
         }
@@ -53,8 +57,8 @@ final class VerifiedTokens: Sendable {
         return claims
     }
 
-    /// `exp` of an already verified token, in ms since the epoch.
-    static func expiry(of authorization: String) -> UInt64? {
+    /// `exp` of an already verified token (or `Bearer` value), in ms since the epoch.
+    public static func expiry(of authorization: String) -> UInt64? {
         let parts = authorization.split(separator: ".")
         guard parts.count == 3 else { return nil }
         var text = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

@@ -2,7 +2,7 @@
 ///
 /// A value type over arrays (nodes linked by index), so lookups and evictions are O(1)
 /// without a heap allocation per entry, and the eviction order is tested without I/O.
-struct LRUCache<Value> {
+public struct LRUCache<Value> {
     private struct Node {
         var key: String
         var value: Value
@@ -12,9 +12,9 @@ struct LRUCache<Value> {
     }
 
     /// Most entries kept.
-    let maxEntries: Int
+    public let maxEntries: Int
     /// Most total cost kept.
-    let maxCost: Int
+    public let maxCost: Int
     private var nodes: [Node] = []
     private var free: [Int] = []
     private var index: [String: Int] = [:]
@@ -22,18 +22,19 @@ struct LRUCache<Value> {
     private var head = -1
     private var tail = -1
     /// Sum of the costs of the entries held.
-    private(set) var totalCost = 0
+    public private(set) var totalCost = 0
 
-    init(maxEntries: Int, maxCost: Int) {
+    /// Creates an empty cache.
+    public init(maxEntries: Int, maxCost: Int) {
         self.maxEntries = maxEntries
         self.maxCost = maxCost
     }
 
     /// Entries held.
-    var count: Int { index.count }
+    public var count: Int { index.count }
 
     /// The value of `key`, marking it most recently used.
-    mutating func get(_ key: String) -> Value? {
+    public mutating func get(_ key: String) -> Value? {
         guard let slot = index[key] else { return nil }
         moveToFront(slot)
         return nodes[slot].value
@@ -41,7 +42,7 @@ struct LRUCache<Value> {
 
     /// Stores `value`; entries are evicted from the least recently used end until the
     /// limits hold. A value costlier than `maxCost` is not stored.
-    mutating func set(_ key: String, _ value: Value, cost: Int) {
+    public mutating func set(_ key: String, _ value: Value, cost: Int) {
         remove(key)
         guard maxEntries > 0, cost <= maxCost else { return }
         while index.count >= maxEntries || totalCost + cost > maxCost, tail != -1 { remove(nodes[tail].key) }
@@ -62,7 +63,7 @@ struct LRUCache<Value> {
     }
 
     /// Removes `key` when present.
-    mutating func remove(_ key: String) {
+    public mutating func remove(_ key: String) {
         guard let slot = index.removeValue(forKey: key) else { return }
         unlink(slot)
         totalCost -= nodes[slot].cost
@@ -70,7 +71,7 @@ struct LRUCache<Value> {
     }
 
     /// Keys from the most to the least recently used.
-    var keys: [String] {
+    public var keys: [String] {
         var result: [String] = []
         var slot = head
         while slot != -1 {

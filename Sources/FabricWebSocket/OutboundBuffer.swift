@@ -1,0 +1,185 @@
+import FabricCore
+import Synchronization
+
+/// The bounded buffer between the fabric and one client socket: NATS delivery threads
+/// push, the connection's one writer task takes.
+///
+/// Two lanes. Messages the fabric pushes (topics, users, at-most-once client messages) go
+/// through a `BoundedQueue` with the configured drop policy. Answers to the client's own
+/// frames and at-least-once outbox frames are never dropped: the first are bounded by the
+/// in-flight cap, the second by delivery sending one frame at a time per client. A close
+/// travels beside both, so a full buffer never loses it.
+final class OutboundBuffer: Sendable {
+    /// What the writer gets next.
+    enum Item: Sendable {
+        /// A frame to write.
+        case frame(ServerFrame)
+        /// Close the connection with this reason (after everything queued when flushing).
+        case close(WebSocketStatusMapping.Close, String)
+    }
+
+    /// What a push did.
+    enum Outcome: Sendable, Equatable {
+        /// Queued (or handed straight to the waiting writer).
+        case queued
+        /// The policy dropped a message (this one or a queued one).
+        case dropped
+        /// The `disconnect` policy closes the connection; everything queued is discarded.
+        case overflow
+        /// The connection is closing; nothing more is taken.
+        case closed
+    }
+
+    private struct State {
+        var messages: BoundedQueue<ServerFrame>
+        var replies: [ServerFrame] = []
+        var replyHead = 0
+        var closing: (reason: WebSocketStatusMapping.Close, message: String)?
+        var flush = false
+        var waiter: CheckedContinuation<Item, Never>?
+        var closingActions: [@Sendable () -> Void] = []
+
+        var queued: Int { messages.count + replies.count - replyHead }
+    }
+
+    private let state: Mutex<State>
+    private let metrics: WebSocketMetrics
+    let policy: DropPolicy
+
+    init(size: Int, policy: DropPolicy, metrics: WebSocketMetrics) {
+        state = Mutex(State(messages: BoundedQueue(capacity: size, policy: policy, priority: { $0.priority })))
+        self.policy = policy
+        self.metrics = metrics
+    }
+
+    /// Frames queued now.
+    var count: Int { state.withLock { $0.queued } }
+
+    /// True once a close was asked for.
+    var isClosing: Bool { state.withLock { $0.closing != nil } }
+
+    /// Queues a message the fabric pushed, applying the drop policy.
+    @discardableResult
+    func push(message frame: ServerFrame) -> Outcome {
+        let (waiter, outcome, discarded, removed) = state.withLock {
+            state -> (CheckedContinuation<Item, Never>?, Outcome, Int, Int) in
+            guard state.closing == nil else { return (nil, .closed, 0, 0) }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (waiter, .queued, 0, 0)
+            }
+            switch state.messages.push(frame) {
+            case .queued: return (nil, .queued, 0, 0)
+            case .droppedNewest, .droppedOldest, .droppedQueued: return (nil, .dropped, 0, 0)
+            case .overflow:
+                // Everything waiting goes with the connection; the close is the next item.
+                let discarded = state.messages.count + 1
+                let removed = state.queued
+                while state.messages.pop() != nil {}
+                state.replies = []
+                state.replyHead = 0
+                state.closing = (.overloaded, "slow consumer: more than \(state.messages.capacity) messages waiting")
+                return (nil, .overflow, discarded, removed)
+            }
+        }
+        switch outcome {
+        case .queued:
+            if let waiter { waiter.resume(returning: .frame(frame)) } else { metrics.buffered(1) }
+        case .dropped:
+            metrics.dropped(policy)
+        case .overflow:
+            metrics.dropped(.disconnect, count: discarded)
+            metrics.buffered(-removed)
+            wakeForClose()
+        case .closed:
+            break
+        }
+        return outcome
+    }
+
+    /// Queues an answer or an at-least-once frame; never dropped (false once closing).
+    @discardableResult
+    func push(reply frame: ServerFrame) -> Bool {
+        let (waiter, queued) = state.withLock { state -> (CheckedContinuation<Item, Never>?, Bool) in
+            guard state.closing == nil else { return (nil, false) }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (waiter, true)
+            }
+            state.replies.append(frame)
+            return (nil, true)
+        }
+        if let waiter {
+            waiter.resume(returning: .frame(frame))
+        } else if queued {
+            metrics.buffered(1)
+        }
+        return queued
+    }
+
+    /// Asks the writer to close: at once, or after writing what is queued (`flush`).
+    func close(_ reason: WebSocketStatusMapping.Close, _ message: String, flush: Bool) {
+        let discarded = state.withLock { state -> Int in
+            guard state.closing == nil else { return 0 }
+            state.closing = (reason, message)
+            state.flush = flush
+            guard !flush else { return 0 }
+            let discarded = state.queued
+            while state.messages.pop() != nil {}
+            state.replies = []
+            state.replyHead = 0
+            return discarded
+        }
+        if discarded > 0 { metrics.buffered(-discarded) }
+        wakeForClose()
+    }
+
+    /// The next item; only the writer task waits.
+    func next() async -> Item {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Item? in
+                if let closing = state.closing, !state.flush { return .close(closing.reason, closing.message) }
+                if state.replyHead < state.replies.count {
+                    let frame = state.replies[state.replyHead]
+                    state.replyHead += 1
+                    if state.replyHead == state.replies.count {
+                        state.replies.removeAll(keepingCapacity: false)
+                        state.replyHead = 0
+                    }
+                    return .frame(frame)
+                }
+                if let frame = state.messages.pop() { return .frame(frame) }
+                if let closing = state.closing { return .close(closing.reason, closing.message) }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready {
+                if case .frame = ready { metrics.buffered(-1) }
+                continuation.resume(returning: ready)
+            }
+        }
+    }
+
+    /// Runs `action` once a close is asked for (at once when it already was).
+    func whenClosing(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.closing != nil { return true }
+            state.closingActions.append(action)
+            return false
+        }
+        if now { action() }
+    }
+
+    private func wakeForClose() {
+        let (waiter, item, actions) = state.withLock {
+            state -> (CheckedContinuation<Item, Never>?, Item?, [@Sendable () -> Void]) in
+            let actions = state.closingActions
+            state.closingActions = []
+            guard let waiter = state.waiter, let closing = state.closing else { return (nil, nil, actions) }
+            state.waiter = nil
+            return (waiter, .close(closing.reason, closing.message), actions)
+        }
+        actions.forEach { $0() }
+        if let waiter, let item { waiter.resume(returning: item) }
+    }
+}

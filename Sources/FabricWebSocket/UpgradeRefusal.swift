@@ -1,0 +1,26 @@
+import FabricCore
+import HTTPTypes
+
+/// The HTTP answer that refuses a WebSocket upgrade: status, headers and a JSON body
+/// (`{"status":…,"reason":…,"error":…}`), as the HTTP adapter writes its errors.
+struct UpgradeRefusal: Error, Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: [UInt8]
+    /// Label of `fabric_ws_connections_total{result}`.
+    let metric: String
+
+    init(
+        _ status: Status, _ message: String, metric: String, reason: String? = nil, retryAfter: Duration? = nil
+    ) {
+        self.status = WebSocketStatusMapping.row(for: status).upgradeRefusal ?? .badRequest
+        var fields: [String: JSONValue] = ["status": .string(status.rawValue), "error": .string(message)]
+        if let reason { fields["reason"] = .string(reason) }
+        body = Array(JSONCodec.encodeSorted(JSONValue.object(fields)).utf8)
+        var headers: HTTPFields = [.contentType: "application/json", .connection: "close"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\"" }
+        if let retryAfter { headers[.retryAfter] = String(max(1, retryAfter.milliseconds / 1000)) }
+        self.headers = headers
+        self.metric = metric
+    }
+}

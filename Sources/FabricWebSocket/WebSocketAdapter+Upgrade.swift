@@ -1,0 +1,118 @@
+import FabricAuth
+import FabricCore
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import HummingbirdWebSocket
+import NIOCore
+
+extension WebSocketAdapter {
+    /// The subprotocol a client may offer beside its token; chosen when offered.
+    static let subprotocol = "fabric.v1"
+    /// Prefix of a `Sec-WebSocket-Protocol` entry that carries the bearer token.
+    static let tokenProtocolPrefix = "bearer."
+
+    /// Decides an upgrade request before anything is upgraded: path, room, load, token,
+    /// session. A refusal is an HTTP answer (`UpgradeRefusal`), never a WebSocket.
+    func shouldUpgrade(
+        _ request: HTTPRequest, _ channel: any Channel
+    ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        switch await decide(request, channel) {
+        case .success(let (headers, session)):
+            return .upgrade(headers) { inbound, outbound, _ in await session.run(inbound: inbound, outbound: outbound) }
+        case .failure(let refusal):
+            context.metrics.refused(refusal.metric)
+            refusals.set(refusal, for: channel)
+            return .dontUpgrade
+        }
+    }
+
+    private func decide(
+        _ request: HTTPRequest, _ channel: any Channel
+    ) async -> Result<(HTTPFields, WebSocketSession), UpgradeRefusal> {
+        let uri = URI(request.path ?? "/")
+        let mode: SessionMode
+        if uri.path == "/v1/ws" {
+            mode = .frames
+        } else if uri.path.hasPrefix("/v1/raw/") {
+            let type = String(uri.path.dropFirst("/v1/raw/".count))
+            guard (try? MessageType.validate(type)) != nil else {
+                return .failure(UpgradeRefusal(.rejected, "not a message type: '\(type.prefix(128))'", metric: "rejected"))
+            }
+            mode = .raw(type: type)
+        } else {
+            return .failure(UpgradeRefusal(.notFound, "no WebSocket endpoint at \(uri.path.prefix(128))", metric: "not-found"))
+        }
+        let config = context.config
+        switch context.registry.reserve() {
+        case .full?:
+            return .failure(
+                UpgradeRefusal(
+                    .unavailable, "no room for another connection (\(config.limits.maxConnections))", metric: "full",
+                    retryAfter: config.shedding.retryAfter))
+        case .draining?:
+            return .failure(
+                UpgradeRefusal(.unavailable, "shutting down", metric: "draining", retryAfter: config.shedding.retryAfter))
+        case nil:
+            // The slot is given back when the TCP connection closes, however it ends.
+            let registry = context.registry
+            channel.closeFuture.whenComplete { _ in registry.release() }
+        }
+        if context.admission.inFlight >= context.admission.policy.limit {
+            return .failure(
+                UpgradeRefusal(.unavailable, "overloaded", metric: "shed", retryAfter: config.shedding.retryAfter))
+        }
+        let query = uri.queryParameters
+        let offered = request.headerFields[values: .secWebSocketProtocol].flatMap {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let authorization =
+            request.headerFields[.authorization]
+            ?? offered.first { $0.hasPrefix(Self.tokenProtocolPrefix) }.map {
+                "Bearer " + $0.dropFirst(Self.tokenProtocolPrefix.count)
+            }
+            ?? query["access_token"].map { "Bearer \(String($0))" }
+        let claims: Claims
+        do {
+            claims = try await context.verifier.verify(authorization: authorization)
+        } catch {
+            context.metrics.authFailure(error.code)
+            return .failure(
+                UpgradeRefusal(.unauthorized, error.reason, metric: "unauthorized", reason: error.code.description))
+        }
+        let session = query["session"].map(String.init) ?? FabricID.generate()
+        guard !session.isEmpty, session.utf8.count <= 128, ClientFrame.isVisible(session, spaces: false) else {
+            return .failure(UpgradeRefusal(.rejected, "a session is 1 to 128 visible ASCII characters", metric: "rejected"))
+        }
+        var resumeAfter: UInt64 = 0
+        if let text = query["last_sequence"] {
+            guard let value = UInt64(text) else {
+                return .failure(UpgradeRefusal(.rejected, "last_sequence is the last outbox sequence seen", metric: "rejected"))
+            }
+            resumeAfter = value
+        }
+        let allowed = WebSocketSession.allowedFilters(claims: claims, config: config.subscribe)
+        var rawTopics: [TopicFilter] = []
+        if case .raw = mode {
+            for name in query[values: "topic"] {
+                guard let filter = try? TopicFilter(String(name)) else {
+                    return .failure(UpgradeRefusal(.rejected, "not a topic filter: '\(name.prefix(128))'", metric: "rejected"))
+                }
+                guard allowed.contains(where: { filter.isCovered(by: $0) }) else {
+                    return .failure(
+                        UpgradeRefusal(.forbidden, "not allowed to subscribe to '\(filter.filter)'", metric: "rejected"))
+                }
+                rawTopics.append(filter)
+            }
+        }
+        let expiry = authorization.flatMap(VerifiedTokens.expiry(of:)).map {
+            $0 &+ UInt64(max(0, context.leeway.milliseconds))
+        }
+        var headers = HTTPFields()
+        if offered.contains(Self.subprotocol) { headers[.secWebSocketProtocol] = Self.subprotocol }
+        let created = WebSocketSession(
+            clientID: FabricNames.clientID(principal: claims.principal, session: session), claims: claims, expiry: expiry,
+            mode: mode, resumeAfter: resumeAfter, rawTopics: rawTopics, allowed: allowed, channel: channel, context: context)
+        return .success((headers, created))
+    }
+}
