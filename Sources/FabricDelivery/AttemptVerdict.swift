@@ -12,9 +12,14 @@ enum AttemptVerdict: Sendable, Hashable {
     /// No more attempts: dead-letter (or drop, as the route says) for `reason`.
     case finish(DeadLetterReason, status: Status?, error: String)
 
-    /// Whether attempt `attempt` should be made at all: not past the deadline, and not
-    /// beyond the policy's attempts (a crash can push the delivery count past it).
-    static func before(attempt: Int, policy: RetryPolicy, deadline: UInt64?, now: UInt64) -> AttemptVerdict {
+    /// Whether attempt `attempt` should be made at all: not when a verdict was already
+    /// reached (`recorded`: its dead letter could not be stored, so the message came
+    /// back to be finished, not attempted again), not past the deadline, and not beyond
+    /// the policy's attempts (a crash can push the delivery count past it).
+    static func before(
+        attempt: Int, policy: RetryPolicy, deadline: UInt64?, now: UInt64, recorded: FailureRecord.Verdict? = nil
+    ) -> AttemptVerdict {
+        if let recorded { return .finish(recorded.reason, status: recorded.status, error: recorded.error) }
         if let deadline, deadline <= now {
             return .finish(.expired, status: .timeout, error: "deadline passed before attempt \(attempt)")
         }

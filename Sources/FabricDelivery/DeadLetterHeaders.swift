@@ -28,17 +28,23 @@ public enum DeadLetterHeaders {
         return headers
     }
 
-    /// The headers of a work message replayed from `deadLetter`'s headers: bookkeeping
-    /// removed, a fresh `Nats-Msg-Id` (the duplicate window must not swallow it), and no
-    /// deadline or reply subject (the client that waited is long gone).
-    public static func replay(_ deadLetter: Headers, service: String) -> Headers {
+    /// The headers of a work message replayed to `service` from the dead letter stored at
+    /// `sequence` in `FABRIC_DLQ`: bookkeeping removed, no deadline or reply subject (the
+    /// client that waited is long gone), and `Nats-Msg-Id` =
+    /// `<Fabric-Id>.<service>.replay-<sequence>`.
+    ///
+    /// That id is fresh against the original's entry in the duplicate window (which would
+    /// swallow the replay) and the same for every run of the same replay: a replay
+    /// retried after its store but before its removal from the DLQ, or two runs at once,
+    /// store one work message.
+    public static func replay(_ deadLetter: Headers, service: String, sequence: UInt64) -> Headers {
         var headers = deadLetter
         for name in bookkeeping { headers.remove(name) }
         headers.remove(HeaderName.deadline)
         headers.remove(HeaderName.replyTo)
         headers.remove("Nats-Expected-Stream")
-        let id = headers[HeaderName.id] ?? "replay"
-        headers.set(HeaderName.natsMsgId, "\(id).\(service).replay-\(FabricID.generate())")
+        let id = headers[HeaderName.id] ?? "dlq"
+        headers.set(HeaderName.natsMsgId, "\(id).\(service).replay-\(sequence)")
         return headers
     }
 }

@@ -104,6 +104,10 @@ public struct DeadLetterStore: Sendable {
     /// Stores dead letter `sequence` in `FABRIC_WORK` again (for its own service, or
     /// `service`), attempts starting over under a fresh `Nats-Msg-Id`, and removes it from
     /// the dead-letter queue once the store acknowledged it; returns the work sequence.
+    ///
+    /// Idempotent inside `FABRIC_WORK`'s duplicate window: the id depends only on the
+    /// entry and the target (`DeadLetterHeaders.replay`), so running it again after a
+    /// failure between store and removal stores nothing new.
     @discardableResult
     public func replay(_ sequence: UInt64, to service: String? = nil) async throws(DeadLetterError) -> UInt64 {
         let letter = try await show(sequence)
@@ -111,7 +115,7 @@ public struct DeadLetterStore: Sendable {
         do { try MessageType.validateService(target) } catch {
             throw DeadLetterError(.invalid, "cannot replay \(sequence) to '\(target)': \(error.reason)")
         }
-        let headers = DeadLetterHeaders.replay(letter.headers, service: target)
+        let headers = DeadLetterHeaders.replay(letter.headers, service: target, sequence: sequence)
         let ack = try await call { () throws(NATSError) in
             try await jetStream.publish(
                 FabricNames.Subject.work(service: target), headers: headers, payload: letter.payload,
@@ -128,28 +132,13 @@ public struct DeadLetterStore: Sendable {
         return ack.sequence
     }
 
-    /// How many dead letters (of `service`, older than `olderThan`) there are.
-    public func count(service: String?, olderThan: Duration?) async throws(DeadLetterError) -> UInt64 {
+    /// Counts the dead letters `purge` would remove (of `service`, older than
+    /// `olderThan`) and fixes the bound it removes them up to: entries stored after the
+    /// count (while someone reads the confirmation prompt) stay.
+    public func planPurge(service: String?, olderThan: Duration?) async throws(DeadLetterError) -> DeadLetterPurge {
         let subject = try filter(service)
-        let all = try await call { () throws(NATSError) in
-            try await jetStream.createReader(
-                stream: stream, subject: subject, start: .first, headersOnly: true, inactive: .seconds(5))
-        }
-        try? await jetStream.removeConsumer(stream: stream, name: all.name)
-        guard let olderThan else { return all.pending }
-        let newer = try await call { () throws(NATSError) in
-            try await jetStream.createReader(
-                stream: stream, subject: subject, start: .time(cutoff(olderThan)), headersOnly: true, inactive: .seconds(5))
-        }
-        try? await jetStream.removeConsumer(stream: stream, name: newer.name)
-        return all.pending > newer.pending ? all.pending - newer.pending : 0
-    }
-
-    /// Removes dead letters (of `service`, older than `olderThan`); returns how many went.
-    @discardableResult
-    public func purge(service: String?, olderThan: Duration?) async throws(DeadLetterError) -> UInt64 {
-        let subject = try filter(service)
-        var before: UInt64?
+        let info = try await call { () throws(NATSError) in try await jetStream.streamInfo(stream) }
+        var before = info.lastSequence + 1
         if let olderThan {
             // The first letter young enough to stay; everything before it goes.
             let first = Atomic<UInt64>(0)
@@ -161,11 +150,35 @@ public struct DeadLetterStore: Sendable {
                 }
             }
             let boundary = first.load(ordering: .relaxed)
-            if boundary > 0 { before = boundary }
+            if boundary > 0 { before = min(before, boundary) }
         }
-        return try await call { () throws(NATSError) in
-            try await jetStream.purge(stream: stream, subject: subject, before: before)
+        guard info.messages > 0, before > info.firstSequence else {
+            return DeadLetterPurge(count: 0, before: before, subject: subject)
         }
+        // Letters of `subject` from the start, less those at or after the bound: two
+        // consumer creations, whatever the stream's size.
+        let all = try await pending(subject: subject, from: .first)
+        let after = try await pending(subject: subject, from: .sequence(before))
+        return DeadLetterPurge(count: all > after ? all - after : 0, before: before, subject: subject)
+    }
+
+    /// Removes what `plan` counted: the dead letters of its service below its bound;
+    /// returns how many went.
+    @discardableResult
+    public func purge(_ plan: DeadLetterPurge) async throws(DeadLetterError) -> UInt64 {
+        try await call { () throws(NATSError) in
+            try await jetStream.purge(stream: stream, subject: plan.subject, before: plan.before)
+        }
+    }
+
+    /// Messages of `subject` from `start` on, as a new consumer sees them.
+    private func pending(subject: String?, from start: JetStream.StartPosition) async throws(DeadLetterError) -> UInt64 {
+        let reader = try await call { () throws(NATSError) in
+            try await jetStream.createReader(
+                stream: stream, subject: subject, start: start, headersOnly: true, inactive: .seconds(5))
+        }
+        try? await jetStream.removeConsumer(stream: stream, name: reader.name)
+        return reader.pending
     }
 
     // MARK: Helpers

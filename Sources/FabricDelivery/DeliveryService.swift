@@ -21,7 +21,16 @@ public final class DeliveryService: Service, Sendable {
     private let consumers = Mutex<[String: WorkConsumer]>([:])
     private let discovered: AsyncStream<String>
     private let discoveredInput: AsyncStream<String>.Continuation
-    private let started = Mutex<(services: Set<String>, waiters: [(String, CheckedContinuation<Void, Never>)])>(([], []))
+    private let started = Mutex(Started())
+    private let nextWaiter = Atomic<UInt64>(0)
+
+    /// Services consumed so far, and who waits for one.
+    private struct Started {
+        var services: Set<String> = []
+        /// Set once `run` has ended: nothing more will start.
+        var finished = false
+        var waiters: [UInt64: (service: String, continuation: CheckedContinuation<Bool, Never>)] = [:]
+    }
 
     /// Creates the service; `readiness` is told when the first discovery pass is done
     /// (true) or when NATS cannot be read (false, with the reason).
@@ -39,20 +48,31 @@ public final class DeliveryService: Service, Sendable {
     /// Services being consumed by this instance.
     public var services: [String] { consumers.withLock { $0.keys.sorted() } }
 
-    /// Suspends until this instance consumes `service` (tests, tools).
-    public func waitUntilConsuming(_ service: String) async {
-        await withCheckedContinuation { continuation in
-            let now = started.withLock { state -> Bool in
-                if state.services.contains(service) { return true }
-                state.waiters.append((service, continuation))
-                return false
+    /// Suspends until this instance consumes `service` (tests, tools): true then, false
+    /// when the service stops first (or had stopped) or the waiting task is cancelled.
+    @discardableResult
+    public func waitUntilConsuming(_ service: String) async -> Bool {
+        let id = nextWaiter.add(1, ordering: .relaxed).newValue
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = started.withLock { state -> Bool? in
+                    if state.services.contains(service) { return true }
+                    // Checked under the lock the cancellation handler takes: a cancellation
+                    // either came before (the flag is set) or finds the waiter stored.
+                    if state.finished || Task.isCancelled { return false }
+                    state.waiters[id] = (service, continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            started.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume(returning: false)
         }
     }
 
     public func run() async throws {
         logger.info("delivery started", metadata: ["instance": "\(config.instance)"])
+        defer { stopStarting() }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.outbox.run() }
             group.addTask { await self.discover() }
@@ -62,16 +82,28 @@ public final class DeliveryService: Service, Sendable {
                     service: service, config: config.delivery, jetStream: jetStream, logger: logger)
                 consumers.withLock { $0[service] = consumer }
                 group.addTask { await consumer.run() }
-                let waiters = started.withLock { state -> [CheckedContinuation<Void, Never>] in
+                let waiters = started.withLock { state -> [CheckedContinuation<Bool, Never>] in
                     state.services.insert(service)
-                    let ready = state.waiters.filter { $0.0 == service }.map(\.1)
-                    state.waiters.removeAll { $0.0 == service }
-                    return ready
+                    let ready = state.waiters.filter { $0.value.service == service }
+                    for id in ready.keys { state.waiters.removeValue(forKey: id) }
+                    return ready.values.map(\.continuation)
                 }
-                waiters.forEach { $0.resume() }
+                waiters.forEach { $0.resume(returning: true) }
             }
+            // Discovery has ended: no service starts any more.
+            stopStarting()
         }
         logger.info("delivery stopped")
+    }
+
+    /// Nothing starts any more: whoever waits for a service is told now, not never.
+    private func stopStarting() {
+        let waiters = started.withLock { state in
+            state.finished = true
+            defer { state.waiters = [:] }
+            return state.waiters.values.map(\.continuation)
+        }
+        for waiter in waiters { waiter.resume(returning: false) }
     }
 
     /// Finds services with stored work and announces those without a consumer yet.

@@ -6,16 +6,29 @@ import Synchronization
 /// asked), handing each message to a synchronous visitor on nats.c's delivery thread:
 /// no copy of what the visitor does not read, so 100,000 dead letters are counted in
 /// well under a second.
+///
+/// The read ends at a message the consumer says is the last (`pending == 0`), or when
+/// the consumer has nothing more to give: entries removed while the read runs (a purge,
+/// a replay) can take the last one away, so a pull request that expires unfilled is
+/// followed by a direct get of the next entry after the last one seen; when there is
+/// none, the read is done.
 struct StreamReader: Sendable {
     let jetStream: JetStream
     /// Messages asked for per pull request; two requests are kept open.
     var batch = 2000
+    /// Lifetime of a pull request: how long a read waits before it looks whether the
+    /// stream has anything left (only when entries vanished while reading).
+    var expires: Duration = .seconds(5)
 
     private final class Run: Sendable {
         struct State {
             var seen = 0
             var done = false
             var subscription: PullSubscription?
+            /// The highest stream sequence seen.
+            var last: UInt64 = 0
+            /// A look for entries after `last` is under way.
+            var checking = false
             var continuation: CheckedContinuation<Result<Void, NATSError>, Never>?
             var result: Result<Void, NATSError>?
         }
@@ -39,6 +52,29 @@ struct StreamReader: Sendable {
                 try subscription.pull(batch: batch, expires: expires)
             } catch {
                 finish(.failure(error))
+            }
+        }
+
+        /// After a request expired unfilled: looks, once at a time, for an entry after the
+        /// last one seen. None means they were removed meanwhile and the read is done;
+        /// otherwise it asks again. (The consumer's own pending count does not drop when
+        /// entries are deleted, and nats-server 2.9 holds a `no_wait` pull open while it
+        /// believes some remain, so the consumer cannot answer this itself.)
+        func checkForMore(jetStream: JetStream, stream: String, subject: String?, batch: Int, expires: Duration) {
+            let after = state.withLock { state -> UInt64? in
+                guard !state.checking, !state.done else { return nil }
+                state.checking = true
+                return state.last
+            }
+            guard let after else { return }
+            Task {
+                do throws(NATSError) {
+                    let next = try await jetStream.directGet(stream: stream, .next(subject: subject ?? ">", from: after + 1))
+                    state.withLock { $0.checking = false }
+                    if next == nil { finish(.success(())) } else { askMore(batch: batch, expires: expires) }
+                } catch {
+                    finish(.failure(error))
+                }
             }
         }
 
@@ -69,7 +105,7 @@ struct StreamReader: Sendable {
         }
         let run = Run()
         let batch = self.batch
-        let expires = Duration.seconds(30)
+        let expires = self.expires
         let subscription: PullSubscription
         do throws(NATSError) {
             subscription = try PullSubscription(connection: jetStream.connection, stream: stream, consumer: reader.name) {
@@ -79,6 +115,7 @@ struct StreamReader: Sendable {
                     let (done, askMore) = run.state.withLock { state -> (Bool, Bool) in
                         guard !state.done else { return (true, false) }
                         state.seen += 1
+                        state.last = max(state.last, metadata.streamSequence)
                         return (false, state.seen % batch == 0)
                     }
                     if done { return }
@@ -88,13 +125,20 @@ struct StreamReader: Sendable {
                         run.askMore(batch: batch, expires: expires)
                     }
                 case .status(let code, _, let description, _):
-                    if code == 100 { return }
-                    if code == 408 {
-                        // A request expired unfilled although messages remain: ask again.
-                        run.askMore(batch: batch, expires: expires)
+                    switch code {
+                    case 100:
                         return
+                    case 404:
+                        // Nothing left for the consumer.
+                        run.finish(.success(()))
+                    case 408:
+                        // A request expired unfilled although the last message seen said
+                        // more would come: they may have been removed meanwhile.
+                        run.checkForMore(jetStream: jetStream, stream: stream, subject: subject, batch: batch, expires: expires)
+                    default:
+                        run.finish(
+                            .failure(NATSError(.jetStream, status: "\(code)", message: "reading \(stream): \(description)")))
                     }
-                    run.finish(.failure(NATSError(.jetStream, status: "\(code)", message: "reading \(stream): \(description)")))
                 }
             }
             run.state.withLock { $0.subscription = subscription }

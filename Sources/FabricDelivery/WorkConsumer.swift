@@ -10,9 +10,10 @@ import Synchronization
 /// `MaxDeliver` unlimited), shared by every delivery instance.
 ///
 /// Messages arrive on nats.c's delivery thread through a `PullSubscription` that keeps
-/// at most `concurrency` messages asked for or in work (`PullCredit`); each becomes an
-/// attempt in its own task. A service has its own consumer, credit and tasks, so a
-/// failing or slow one never holds back another.
+/// at most `concurrency` messages asked for or in work (`PullCredit`), and go through a
+/// `WorkQueue` to at most `concurrency` workers, each making one attempt at a time. A
+/// service has its own consumer, credit and workers, so a failing or slow one never
+/// holds back another.
 final class WorkConsumer: Sendable {
     let service: String
     let settings: DeliveryConfig.Service
@@ -22,16 +23,17 @@ final class WorkConsumer: Sendable {
     let metrics: DeliveryMetrics
     let failures: FailureRecords
     private let state: Mutex<State>
-    private let items: AsyncStream<WorkItem>
+    private let queue: WorkQueue<WorkItem>
     private let policies = Mutex<[String: RetryPolicy]>([:])
-    private let input: AsyncStream<WorkItem>.Continuation
 
     private struct State {
         var credit: PullCredit
         var subscription: PullSubscription?
         var stopping = false
         var resubscribe = false
-        /// Ack subject → when the server last heard that the attempt is still going.
+        /// Ack subject → when the server last heard that the attempt is still going. An
+        /// in-progress ack is sent under this lock and a verdict only after its entry is
+        /// removed under it, so no `+WPI` can follow a verdict (and undo a nak's delay).
         var progress: [String: ContinuousClock.Instant] = [:]
     }
 
@@ -49,7 +51,7 @@ final class WorkConsumer: Sendable {
         self.metrics = DeliveryMetrics(service: service)
         self.failures = FailureRecords(jetStream: jetStream, logger: logger)
         self.state = Mutex(State(credit: PullCredit(capacity: settings.concurrency)))
-        (items, input) = AsyncStream.makeStream(of: WorkItem.self)
+        self.queue = WorkQueue(capacity: settings.concurrency)
     }
 
     /// The consumer's configuration.
@@ -82,10 +84,14 @@ final class WorkConsumer: Sendable {
                 try? await gracefulShutdown()
                 self.stop()
             }
-            for await item in items {
-                group.addTask { await self.deliver(item) }
+            // A worker per message that finds the others busy, up to the concurrency; each
+            // stays for the next message. After `stop`, the messages already here are
+            // finished (their own timeouts bound them), then the workers end.
+            while await queue.nextSpawn() {
+                group.addTask {
+                    while let item = await self.queue.next() { await self.deliver(item) }
+                }
             }
-            // The attempts already started run to their end (their own timeouts bound them).
         }
         state.withLock { $0.subscription }?.stop()
         logger.info("stopped consuming")
@@ -116,7 +122,7 @@ final class WorkConsumer: Sendable {
     /// are handed back at once so another instance takes them without waiting.
     private func stop() {
         state.withLock { $0.stopping = true }
-        input.finish()
+        queue.close()
     }
 
     // MARK: Delivery thread
@@ -139,7 +145,7 @@ final class WorkConsumer: Sendable {
             let item = WorkItem(
                 subject: message.subject, ackSubject: ackSubject, metadata: metadata, headers: message.headers,
                 payload: Array(message.payload))
-            if case .terminated = input.yield(item) {
+            if !queue.push(item) {
                 try? connection.acknowledge(ackSubject, .nak(delay: nil))
                 settle(ackSubject)
             }
@@ -175,6 +181,12 @@ final class WorkConsumer: Sendable {
         }
     }
 
+    /// Sends the verdict on a message: its in-progress acks stop first (see `State.progress`).
+    private func send(_ kind: AckKind, for item: WorkItem) {
+        state.withLock { _ = $0.progress.removeValue(forKey: item.ackSubject) }
+        try? connection.acknowledge(item.ackSubject, kind)
+    }
+
     private func settle(_ ackSubject: String) {
         let inFlight = state.withLock { state -> Int in
             state.credit.settled()
@@ -194,16 +206,17 @@ final class WorkConsumer: Sendable {
         while !Task.isCancelled {
             do { try await Task.sleep(for: tick) } catch { return }
             let now = ContinuousClock.now
-            let (due, resubscribe, done) = state.withLock { state -> ([String], Bool, Bool) in
+            let (resubscribe, done) = state.withLock { state -> (Bool, Bool) in
                 state.credit.expire(now: now)
-                var due: [String] = []
-                for (subject, last) in state.progress where now - last >= config.ackWait / 3 {
-                    due.append(subject)
+                let due = state.progress.filter { now - $0.value >= config.ackWait / 3 }.keys
+                for subject in due {
+                    // Sent under the lock: a verdict removes the entry under it first, so this
+                    // cannot reach the server after the verdict (a publish only buffers).
+                    try? connection.acknowledge(subject, .inProgress)
                     state.progress[subject] = now
                 }
-                return (due, state.resubscribe && !state.stopping, state.stopping && state.progress.isEmpty)
+                return (state.resubscribe && !state.stopping, state.stopping && state.progress.isEmpty)
             }
-            for subject in due { try? connection.acknowledge(subject, .inProgress) }
             if done { return }
             if resubscribe {
                 logger.warning("consumer was deleted; creating it again")
@@ -220,12 +233,18 @@ final class WorkConsumer: Sendable {
         defer { settle(item.ackSubject) }
         let headers = item.headers
         let attempt = item.attempt
+        let sequence = item.metadata.streamSequence
         let policy = retryPolicy(headers[HeaderName.retry])
         let deadline = headers[HeaderName.deadline].flatMap { UInt64($0) }
+        // A redelivery may carry a verdict already reached whose dead letter could not be
+        // stored: it is finished, not attempted again. (A first delivery has no record.)
+        var record = attempt > 1 ? await failures.record(service: service, sequence: sequence) : nil
         let now = WallClock.nowMillis()
-        switch AttemptVerdict.before(attempt: attempt, policy: policy, deadline: deadline, now: now) {
+        switch AttemptVerdict.before(attempt: attempt, policy: policy, deadline: deadline, now: now, recorded: record?.verdict) {
         case .finish(let reason, let status, let error):
-            await finish(item, reason: reason, status: status, error: error, answer: nil, attempts: attempt)
+            await finish(
+                item, reason: reason, status: status, error: error, answer: nil, attempts: record?.verdict?.attempts ?? attempt,
+                record: record)
             return
         default:
             break
@@ -243,7 +262,7 @@ final class WorkConsumer: Sendable {
         logger.debug(
             "attempting",
             metadata: [
-                "id": "\(headers[HeaderName.id] ?? "?")", "attempt": "\(attempt)", "sequence": "\(item.metadata.streamSequence)",
+                "id": "\(headers[HeaderName.id] ?? "?")", "attempt": "\(attempt)", "sequence": "\(sequence)",
                 "ack": "\(item.ackSubject)",
             ])
         let started = ContinuousClock.now
@@ -267,8 +286,10 @@ final class WorkConsumer: Sendable {
         if case .answered(let status, _) = outcome, !status.isRetryable {
             // Success or a terminal answer: no retry, nothing to count.
         } else {
-            counted = await failures.recordFailure(
-                service: service, sequence: item.metadata.streamSequence, deliveryCount: attempt, time: WallClock.nowMillis())
+            let updated = await failures.recordFailure(
+                service: service, sequence: sequence, deliveryCount: attempt, time: WallClock.nowMillis(), known: record)
+            counted = updated.attempts
+            record = updated
         }
         let verdict = AttemptVerdict.after(
             outcome, attempt: counted, policy: policy, deadline: deadline, now: WallClock.nowMillis(),
@@ -276,13 +297,13 @@ final class WorkConsumer: Sendable {
         switch verdict {
         case .ack:
             if let answer, let replyTo = headers[HeaderName.replyTo] { forward(answer, to: replyTo, attempt: attempt) }
-            try? connection.acknowledge(item.ackSubject, .ack)
+            send(.ack, for: item)
             metrics.successes.increment()
             let latency = Int64(WallClock.nowMillis()) - Int64(item.storedMillis)
             metrics.latency.recordNanoseconds(max(0, latency) * 1_000_000)
-            if attempt > 1 { await failures.forget(service: service, sequence: item.metadata.streamSequence) }
+            if attempt > 1 { await failures.forget(service: service, sequence: sequence) }
         case .retry(let delay):
-            try? connection.acknowledge(item.ackSubject, .nak(delay: delay))
+            send(.nak(delay: delay), for: item)
             metrics.retries.increment()
             logger.debug(
                 "attempt failed; retrying",
@@ -291,43 +312,57 @@ final class WorkConsumer: Sendable {
                     "outcome": "\(outcome.description)",
                 ])
         case .finish(let reason, let status, let error):
-            await finish(item, reason: reason, status: status, error: error, answer: answer, attempts: counted)
+            await finish(item, reason: reason, status: status, error: error, answer: answer, attempts: counted, record: record)
         case .attempt:
             break
         }
     }
 
     /// Dead-letters (then terms) or drops a message that gets no more attempts, and
-    /// tells a waiting client.
+    /// tells a waiting client. `record` is its failure record when already read; one
+    /// with a verdict means this finishes a verdict reached on an earlier delivery, whose
+    /// client was told then.
     private func finish(
-        _ item: WorkItem, reason: DeadLetterReason, status: Status?, error: String, answer: NATSMessage?, attempts: Int
+        _ item: WorkItem, reason: DeadLetterReason, status: Status?, error: String, answer: NATSMessage?, attempts: Int,
+        record: FailureRecord?
     ) async {
         let headers = item.headers
         let now = WallClock.nowMillis()
         let sequence = item.metadata.streamSequence
+        let toldBefore = record?.verdict != nil
         let onFailure = headers[HeaderName.onFailure].flatMap(Route.OnFailure.init(rawValue:)) ?? .deadLetter
         if onFailure == .drop {
-            try? connection.acknowledge(item.ackSubject, .term)
+            send(.term, for: item)
             metrics.dropped[reason]?.increment()
             logger.warning(
                 "dropped after failing", metadata: ["id": "\(headers[HeaderName.id] ?? "?")", "reason": "\(reason.rawValue)"])
         } else {
-            let first = await failures.firstFailure(service: service, sequence: sequence) ?? now
+            var first = record?.firstFailure
+            if first == nil { first = await failures.firstFailure(service: service, sequence: sequence) }
+            let firstFailure = first ?? now
             let deadLetter = DeadLetterHeaders.make(
                 original: headers, originalSubject: item.subject, reason: reason, attempts: attempts, status: status,
-                error: error, firstFailure: first, lastFailure: now)
+                error: error, firstFailure: firstFailure, lastFailure: now)
             do {
                 _ = try await jetStream.publish(
                     FabricNames.Subject.deadLetter(service: service), headers: deadLetter, payload: item.payload,
                     messageID: headers[HeaderName.natsMsgId] ?? "\(headers[HeaderName.id] ?? "seq-\(sequence)").\(service)",
                     expectedStream: FabricNames.Stream.deadLetter)
-            } catch {
-                // Not stored: keep the work message; it comes back and finishes again.
-                logger.error("cannot store a dead letter; will try again", metadata: ["error": "\(error)"])
-                try? connection.acknowledge(item.ackSubject, .nak(delay: .seconds(1)))
+            } catch let failure {
+                // Not stored: keep the work message; it comes back and is finished then.
+                // The verdict goes on record first, so that delivery stores the dead letter
+                // rather than asking the backend again; the client hears it now.
+                logger.error("cannot store a dead letter; will try again", metadata: ["error": "\(failure)"])
+                if !toldBefore {
+                    let verdict = FailureRecord.Verdict(reason: reason, status: status, error: error, attempts: attempts)
+                    if await failures.recordVerdict(service: service, sequence: sequence, verdict, firstFailure: firstFailure) {
+                        tell(headers, reason: reason, status: status, error: error, answer: answer, attempts: attempts)
+                    }
+                }
+                send(.nak(delay: .seconds(1)), for: item)
                 return
             }
-            try? connection.acknowledge(item.ackSubject, .term)
+            send(.term, for: item)
             metrics.deadLettered[reason]?.increment()
             logger.warning(
                 "dead-lettered",
@@ -336,14 +371,21 @@ final class WorkConsumer: Sendable {
                     "error": "\(error)",
                 ])
         }
-        if let replyTo = headers[HeaderName.replyTo] {
-            if let answer, reason == .error {
-                forward(answer, to: replyTo, attempt: attempts)
-            } else {
-                try? connection.reply(to: replyTo, status: status ?? .error, error: error)
-            }
-        }
+        if !toldBefore { tell(headers, reason: reason, status: status, error: error, answer: answer, attempts: attempts) }
         await failures.forget(service: service, sequence: sequence)
+    }
+
+    /// Tells a client still waiting on the request (`Fabric-Reply-To`) how it ended: the
+    /// backend's terminal answer, or the status and error of the verdict.
+    private func tell(
+        _ headers: Headers, reason: DeadLetterReason, status: Status?, error: String, answer: NATSMessage?, attempts: Int
+    ) {
+        guard let replyTo = headers[HeaderName.replyTo] else { return }
+        if let answer, reason == .error {
+            forward(answer, to: replyTo, attempt: attempts)
+        } else {
+            try? connection.reply(to: replyTo, status: status ?? .error, error: error)
+        }
     }
 
     /// The policy stamped in `Fabric-Retry`, parsed once per distinct value (a route's

@@ -51,16 +51,20 @@ public final class PullSubscription: Sendable {
 
     /// Asks for up to `batch` messages, the request living at most `expires`; returns
     /// the request's number (statuses about it name it).
+    ///
+    /// `noWait` without `expires` is a probe: the server answers 404 at once when the
+    /// consumer has nothing left, instead of holding the request open.
     @discardableResult
-    public func pull(batch: Int, expires: Duration, noWait: Bool = false) throws(NATSError) -> UInt64 {
+    public func pull(batch: Int, expires: Duration?, noWait: Bool = false) throws(NATSError) -> UInt64 {
         let id = nextRequest.add(1, ordering: .relaxed).newValue
         try pull(id: id, batch: batch, expires: expires, noWait: noWait)
         return id
     }
 
     /// Asks for up to `batch` messages under a request number the caller chose.
-    public func pull(id: UInt64, batch: Int, expires: Duration, noWait: Bool = false) throws(NATSError) {
-        var body = "{\"batch\":\(max(1, batch)),\"expires\":\(max(1, expires.milliseconds) * 1_000_000)"
+    public func pull(id: UInt64, batch: Int, expires: Duration?, noWait: Bool = false) throws(NATSError) {
+        var body = "{\"batch\":\(max(1, batch))"
+        if let expires { body += ",\"expires\":\(max(1, expires.milliseconds) * 1_000_000)" }
         if noWait { body += ",\"no_wait\":true" }
         body += "}"
         try connection.publish(

@@ -17,7 +17,10 @@ extension DLQCommand {
         func run() async throws {
             let age = try olderThan.map { try DLQCommand.parseDuration($0, option: "--older-than") }
             try await DLQCommand.withStore(global) { store, _ in
-                let count = try await store.count(service: service, olderThan: age)
+                // Counted once; the purge removes up to the bound counted, not what arrives
+                // while the prompt waits.
+                let plan = try await store.planPurge(service: service, olderThan: age)
+                let count = plan.count
                 let what =
                     "\(count) dead letter\(count == 1 ? "" : "s")" + (service.map { " of \($0)" } ?? "")
                     + (olderThan.map { " older than \($0)" } ?? "")
@@ -32,7 +35,7 @@ extension DLQCommand {
                         throw ValidationFailure(message: "not purged (answer y to purge, or pass --yes)")
                     }
                 }
-                let purged = try await store.purge(service: service, olderThan: age)
+                let purged = try await store.purge(plan)
                 print("purged \(purged) dead letter\(purged == 1 ? "" : "s")")
             }
         }

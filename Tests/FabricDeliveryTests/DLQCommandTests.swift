@@ -13,19 +13,7 @@ struct DLQCommandTests {
     func deadLetter(
         _ harness: DeliveryHarness, service: String, reason: DeadLetterReason, payload: [UInt8] = Array(#"{"order":42}"#.utf8)
     ) async throws -> UInt64 {
-        let id = FabricID.generate()
-        var envelope = Envelope(type: "order.created", source: .http, payload: payload, id: id)
-        envelope.contentType = "application/json"
-        var original = envelope.headers
-        original.set(HeaderName.natsMsgId, "\(id).\(service)")
-        let now = WallClock.nowMillis()
-        let headers = DeadLetterHeaders.make(
-            original: original, originalSubject: FabricNames.Subject.work(service: service), reason: reason, attempts: 3,
-            status: reason == .error ? .error : .unavailable, error: "it broke", firstFailure: now - 500, lastFailure: now)
-        return try await harness.jetStream.publish(
-            FabricNames.Subject.deadLetter(service: service), headers: headers, payload: payload,
-            messageID: "\(id).\(service)", expectedStream: FabricNames.Stream.deadLetter
-        ).sequence
+        try await harness.storeDeadLetter(service: service, reason: reason, payload: payload)
     }
 
     func fabric(_ harness: DeliveryHarness, _ arguments: [String]) async throws -> (status: Int32?, output: String) {

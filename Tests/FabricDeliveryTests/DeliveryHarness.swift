@@ -137,6 +137,26 @@ struct DeliveryHarness {
             messageID: "\(id).\(service)", expectedStream: FabricNames.Stream.work)
     }
 
+    /// Stores a dead letter as delivery writes one; returns its sequence in `FABRIC_DLQ`.
+    @discardableResult
+    func storeDeadLetter(
+        service: String, reason: DeadLetterReason, id: String = FabricID.generate(),
+        payload: [UInt8] = Array(#"{"order":42}"#.utf8)
+    ) async throws -> UInt64 {
+        var envelope = Envelope(type: "order.created", source: .http, payload: payload, id: id)
+        envelope.contentType = "application/json"
+        var original = envelope.headers
+        original.set(HeaderName.natsMsgId, "\(id).\(service)")
+        let now = WallClock.nowMillis()
+        let headers = DeadLetterHeaders.make(
+            original: original, originalSubject: FabricNames.Subject.work(service: service), reason: reason, attempts: 3,
+            status: reason == .error ? .error : .unavailable, error: "it broke", firstFailure: now - 500, lastFailure: now)
+        return try await jetStream.publish(
+            FabricNames.Subject.deadLetter(service: service), headers: headers, payload: payload,
+            messageID: "\(id).\(service)", expectedStream: FabricNames.Stream.deadLetter
+        ).sequence
+    }
+
     /// Messages stored in a stream now.
     func count(_ stream: String, subject: String? = nil) async throws -> UInt64 {
         let info = try await jetStream.streamInfo(stream, subjectsFilter: subject)
