@@ -275,6 +275,7 @@ let package = Package(
                 "FabricAuth",
                 "FabricConformance",
                 "FabricCore",
+                "FabricDelivery",
                 "FabricExamples",
                 "FabricNATS",
                 "FabricObservability",
@@ -283,6 +284,7 @@ let package = Package(
                 "FabricTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -314,6 +316,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // Python peers the tests start as child processes.
+            exclude: ["peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

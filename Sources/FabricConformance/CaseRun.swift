@@ -138,12 +138,13 @@ struct CaseRun: Sendable {
 
     private func headerStripping() async throws {
         let nonce = Self.nonce()
+        let token = tokens.valid()
         let forged: [(name: String, value: String)] = [
             ("Fabric-Principal", "mallory"), ("fabric-roles", "admin"), ("FABRIC-TENANT", "evil"), ("Nats-Msg-Id", "forged"),
-            ("Fabric-Deadline", "1"), ("X-Region", "eu"),
+            ("Fabric-Deadline", "1"), ("X-Region", "eu"), ("X-Original-Authorization", "Bearer \(token)"),
         ]
         let outcome = try await driver.request(
-            ConformanceMessage(type: "echo", payload: Self.json(nonce), token: tokens.valid(), metadata: forged))
+            ConformanceMessage(type: "echo", payload: Self.json(nonce), token: token, metadata: forged))
         try check(outcome.status == .ok, "\(subject) request with forged headers: expected ok, got \(outcome)")
         let echo = try decodeEcho(outcome)
         try check(
@@ -165,6 +166,13 @@ struct CaseRun: Sendable {
             inbound.headers.values(HeaderName.principal) == ["alice"] && inbound.headers.values("Nats-Msg-Id").isEmpty
                 && inbound.headers.values(HeaderName.deadline).allSatisfy { $0 != "1" },
             "\(subject): forged headers in the envelope: \(inbound.headers.map { "\($0.name): \($0.value)" })")
+        // A raw token never enters the fabric: the adapter forwards the verified claims only.
+        _ = await environment.spy.first { $0.subject == "fabric.svc.echo" && $0.text.contains(nonce) }
+        let leaked = Self.holding(token, environment.spy.messages)
+        try check(leaked.isEmpty, "\(subject): the raw token was published on \(leaked)")
+        try check(
+            Self.holding(token, [NATSMessage(subject: "echo", payload: outcome.payload)]).isEmpty,
+            "\(subject): the backend saw the raw token")
     }
 
     private func oversizedInput() async throws {
@@ -256,6 +264,14 @@ struct CaseRun: Sendable {
     private func storedCount(_ subject: String) async throws -> UInt64 {
         let info = try await environment.jetStream.streamInfo(FabricNames.Stream.work, subjectsFilter: subject)
         return info.subjects[subject] ?? 0
+    }
+
+    /// Subjects of the messages whose headers or payload hold `token` or its signature.
+    static func holding(_ token: String, _ messages: [NATSMessage]) -> [String] {
+        let signature = token.split(separator: ".").last.map(String.init) ?? token
+        return messages.filter { message in
+            (message.headers.map(\.value) + [message.text]).contains { $0.contains(token) || $0.contains(signature) }
+        }.map(\.subject)
     }
 
     static func nonce() -> String { FabricID.generate() }

@@ -14,7 +14,8 @@ public enum ConformanceCase: String, Sendable, CaseIterable, CustomStringConvert
     case backendTimeout = "backend timeout"
     /// The same idempotency key twice is one stored message; another key is another.
     case idempotency
-    /// Client `Fabric-*`/`Nats-*` metadata never reaches the backend; the configured header does.
+    /// Client `Fabric-*`/`Nats-*` metadata never reaches the backend; the configured header
+    /// does; the raw token (nor its signature) is in no header or payload published on `fabric.>`.
     case headerStripping = "header stripping"
     /// One byte over the limit: the protocol's "too large" answer, nothing published.
     case oversizedInput = "oversized input"

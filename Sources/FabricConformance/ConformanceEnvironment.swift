@@ -160,7 +160,7 @@ public final class ConformanceEnvironment: Sendable {
 
         let spy = try await FabricSpy.start(on: connection)
         let gate = GateBackend(connection: connection, jetStream: jetStream)
-        let source = StaticRouteSource(text: routes + options.extraRoutes)
+        let source = StaticRouteSource(text: routes + options.extraRoutes, version: "conformance:1")
         let router = RouterService(
             connection: connection, jetStream: jetStream, source: source, config: FabricConfig.defaults.router,
             readiness: Readiness(), logger: logger)

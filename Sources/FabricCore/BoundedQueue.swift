@@ -50,6 +50,9 @@ public struct BoundedQueue<Element> {
     /// True when nothing is queued.
     public var isEmpty: Bool { count == 0 }
 
+    /// The front element, left in place.
+    public var first: Element? { count > 0 ? storage[head] : nil }
+
     /// Adds `element` at the back, applying the policy when full.
     @discardableResult
     public mutating func push(_ element: Element) -> PushResult {

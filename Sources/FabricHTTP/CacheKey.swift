@@ -1,13 +1,16 @@
 import Crypto
 import FabricCore
 
-/// The key of one cached answer: a SHA-256 over the type, the canonical query, the claims
-/// the rule varies by and their values.
+/// The key of one cached answer: a SHA-256 over the type, the canonical query, the
+/// forwarded headers, the claims the rule varies by and their values.
 ///
 /// Hashed because principals and queries are arbitrary text while KV keys must be
 /// subject-safe, and so equal keys cannot be forged by choosing a principal that
 /// contains the separator. The vary names are part of the material, so an entry shared
 /// by everyone (`vary: []`) can never be found under a per-principal key, or the reverse.
+/// The forwarded headers (`http.forward_headers`) are always part of it: rules can match
+/// them, so the same query with `x-region: us` may be routed and answered apart from
+/// `x-region: eu`.
 struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     /// 64 lower-case hex digits.
     let digest: String
@@ -17,12 +20,18 @@ struct CacheKey: Sendable, Hashable, CustomStringConvertible {
 
     var description: String { digest }
 
-    /// The key of `type` asked with `query`, varying by `vary` of `claims`.
-    init(type: String, query: [UInt8], vary: [String], claims: Claims) {
+    /// The key of `type` asked with `query` and the `forwarded` header values, varying by
+    /// `vary` of `claims`.
+    init(type: String, query: [UInt8], forwarded: [ForwardedHeader] = [], vary: [String], claims: Claims) {
         var hasher = SHA256()
-        hasher.update(data: Array("fabric-cache-v1\u{0}".utf8))
+        hasher.update(data: Array("fabric-cache-v2\u{0}".utf8))
         CacheKey.field(type, into: &hasher)
         CacheKey.field(query, into: &hasher)
+        CacheKey.field(String(forwarded.count), into: &hasher)
+        for header in forwarded.sorted(by: { $0.name < $1.name }) {
+            CacheKey.field(header.name, into: &hasher)
+            CacheKey.field(header.value, into: &hasher)
+        }
         for name in vary.sorted() {
             CacheKey.field(name, into: &hasher)
             CacheKey.field(CacheKey.value(of: name, in: claims), into: &hasher)

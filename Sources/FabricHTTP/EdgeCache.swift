@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Only answers that carry `Fabric-Cache` (stamped by the router from the rule) and are
 /// `ok` are kept, each with its own expiry. What an answer varies by is known only from
-/// the answer, so the adapter remembers it per (type, roles, tenant) and looks up with
+/// the answer, so the adapter remembers it per (type, roles, tenant, forwarded headers) and looks up with
 /// `principal` until told otherwise: an entry shared by everyone is therefore only ever
 /// read by callers whose own earlier answer said the rule shares it.
 final class EdgeCache: Sendable {
@@ -72,16 +72,18 @@ final class EdgeCache: Sendable {
         memory = Mutex(LRUCache(maxEntries: config.memoryEntries, maxCost: config.memoryBytes))
     }
 
-    /// Serves `type` asked with `query` by `claims` from the cache or through `fetch`.
+    /// Serves `type` asked with `query` and the `forwarded` headers by `claims` from the
+    /// cache or through `fetch`.
     ///
     /// - Parameters:
     ///   - revalidate: skip lookups (the client sent `Cache-Control: no-cache`); the answer is still stored.
     ///   - cacheable: what of an answer may be cached, nil when it may not.
     func serve<Answer: Sendable>(
-        type: String, query: [UInt8], claims: Claims, revalidate: Bool, fetch: () async -> Answer,
-        cacheable: (Answer) -> Verdict
+        type: String, query: [UInt8], forwarded: [ForwardedHeader] = [], claims: Claims, revalidate: Bool,
+        fetch: () async -> Answer, cacheable: (Answer) -> Verdict
     ) async -> Result<Answer> {
-        let hintKey = EdgeCache.hintKey(type: type, claims: claims)
+        let request = Request(type: type, query: query, forwarded: forwarded, claims: claims)
+        let hintKey = request.hintKey
         let vary: [String]
         switch hints.withLock({ $0[hintKey] }) {
         case .vary(let names)?:
@@ -90,11 +92,11 @@ final class EdgeCache: Sendable {
             // Identical requests to a route that does not cache would only queue behind each other.
             metrics.cacheMisses.increment()
             let answer = await fetch()
-            return .fetched(answer, stored: await store(answer, type: type, query: query, claims: claims, cacheable: cacheable))
+            return .fetched(answer, stored: await store(answer, request, cacheable: cacheable))
         case nil:
             vary = EdgeCache.defaultVary
         }
-        let key = CacheKey(type: type, query: query, vary: vary, claims: claims)
+        let key = request.key(vary: vary)
         if !revalidate, let cached = await find(key) {
             metrics.cacheHits.increment()
             return .hit(cached)
@@ -107,7 +109,7 @@ final class EdgeCache: Sendable {
             // The leader's answer was not valid for every waiter: ask on our own.
             metrics.cacheMisses.increment()
             let answer = await fetch()
-            return .fetched(answer, stored: await store(answer, type: type, query: query, claims: claims, cacheable: cacheable))
+            return .fetched(answer, stored: await store(answer, request, cacheable: cacheable))
         case .leader:
             var shared: CachedAnswer?
             defer { flights.finish(key.digest, sharing: shared) }
@@ -119,7 +121,7 @@ final class EdgeCache: Sendable {
             }
             metrics.cacheMisses.increment()
             let answer = await fetch()
-            let stored = await store(answer, type: type, query: query, claims: claims, cacheable: cacheable)
+            let stored = await store(answer, request, cacheable: cacheable)
             // Waiters share our values of `vary`; they may have the answer when it varies by no more.
             if let stored, Set(stored.vary).isSubset(of: Set(vary)) { shared = stored }
             return .fetched(answer, stored: stored)
@@ -133,21 +135,21 @@ final class EdgeCache: Sendable {
     var memoryCount: Int { memory.withLock { $0.count } }
 
     private func store<Answer>(
-        _ answer: Answer, type: String, query: [UInt8], claims: Claims, cacheable: (Answer) -> Verdict
+        _ answer: Answer, _ request: Request, cacheable: (Answer) -> Verdict
     ) async -> CachedAnswer? {
         let keep: Cacheable
         switch cacheable(answer) {
         case .keep(let cacheable): keep = cacheable
         case .routeDoesNotCache:
-            learn(.uncached, type: type, claims: claims)
+            learn(.uncached, for: request)
             return nil
         case .skip:
             return nil
         }
-        learn(.vary(keep.policy.vary), type: type, claims: claims)
+        learn(.vary(keep.policy.vary), for: request)
         guard keep.payload.count <= config.maxEntrySize else { return nil }
         let entry = CachedAnswer(payload: keep.payload, contentType: keep.contentType, policy: keep.policy, now: clock())
-        let key = CacheKey(type: type, query: query, vary: keep.policy.vary, claims: claims)
+        let key = request.key(vary: keep.policy.vary)
         memory.withLock { $0.set(key.digest, entry, cost: entry.payload.count) }
         metrics.cacheStores.increment()
         if let bucket {
@@ -160,10 +162,10 @@ final class EdgeCache: Sendable {
         return entry
     }
 
-    private func learn(_ hint: Hint, type: String, claims: Claims) {
+    private func learn(_ hint: Hint, for request: Request) {
         hints.withLock { hints in
             if hints.count >= EdgeCache.maxHints { hints.removeAll(keepingCapacity: true) }
-            hints[EdgeCache.hintKey(type: type, claims: claims)] = hint
+            hints[request.hintKey] = hint
         }
     }
 
@@ -192,9 +194,24 @@ final class EdgeCache: Sendable {
         }
     }
 
-    /// Rules usually tell callers apart by roles and tenant, so what an answer varies by
-    /// is remembered per (type, roles, tenant).
-    private static func hintKey(type: String, claims: Claims) -> String {
-        type + "\u{0}" + claims.roles.sorted().joined(separator: ",") + "\u{0}" + (claims.tenant ?? "")
+    /// What one query asks, whatever the answer varies by.
+    private struct Request {
+        let type: String
+        let query: [UInt8]
+        let forwarded: [ForwardedHeader]
+        let claims: Claims
+
+        /// The cache key when the answer varies by `vary`.
+        func key(vary: [String]) -> CacheKey {
+            CacheKey(type: type, query: query, forwarded: forwarded, vary: vary, claims: claims)
+        }
+
+        /// Rules usually tell callers apart by roles, tenant and forwarded headers, so what
+        /// an answer varies by is remembered per (type, roles, tenant, forwarded headers).
+        var hintKey: String {
+            var key = type + "\u{0}" + claims.roles.sorted().joined(separator: ",") + "\u{0}" + (claims.tenant ?? "")
+            for header in forwarded { key += "\u{0}" + header.name + "\u{0}" + header.value }
+            return key
+        }
     }
 }

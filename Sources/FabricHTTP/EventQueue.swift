@@ -1,12 +1,18 @@
 import FabricCore
 import Synchronization
 
-/// The hand-off between NATS delivery threads and one Server-Sent Events stream: a
-/// `BoundedQueue` with the configured drop policy, a heartbeat flag and a close reason,
-/// awaited by the one task writing the stream.
+/// The hand-off between NATS delivery threads and one Server-Sent Events stream, awaited
+/// by the one task writing the stream.
 ///
-/// Heartbeats and closing travel beside the queue, not in it, so a full queue never drops
-/// them and they never push a message out.
+/// Two lanes, served in arrival order:
+/// - ordinary messages (at-most-once) in a `BoundedQueue` with the configured drop policy;
+/// - at-least-once frames, whose sender waits for an answer, in a small lane of their own
+///   that no drop policy touches. A flood of topic messages can therefore never push an
+///   outbox frame out; the lane is small because delivery sends a client one frame at a
+///   time, and a frame that finds it full is simply not answered (delivery sends it again).
+///
+/// Heartbeats and closing travel beside both, so a full queue never drops them and they
+/// never push a message out.
 final class EventQueue<Element: Sendable>: Sendable {
     /// What the writer gets next.
     enum Item: Sendable {
@@ -24,23 +30,50 @@ final class EventQueue<Element: Sendable>: Sendable {
         case shutdown
         /// The client fell behind under the `disconnect` policy.
         case overflow
+        /// Another connection with the same client id took the session over.
+        case takenOver
+    }
+
+    private struct Entry: Sendable {
+        let order: UInt64
+        let element: Element
     }
 
     private struct State {
-        var queue: BoundedQueue<Element>
+        var queue: BoundedQueue<Entry>
+        var reliable: BoundedQueue<Entry>
+        var pushed: UInt64 = 0
         var heartbeatDue = false
         var closed: CloseReason?
         var waiter: CheckedContinuation<Item, Never>?
+
+        /// The entry that arrived first, from either lane.
+        mutating func popOldest() -> Element? {
+            switch (queue.first, reliable.first) {
+            case (let plain?, let frame?): (plain.order < frame.order ? queue.pop() : reliable.pop())?.element
+            case (.some, nil): queue.pop()?.element
+            case (nil, .some): reliable.pop()?.element
+            case (nil, nil): nil
+            }
+        }
     }
 
     private let state: Mutex<State>
     private let onDrop: @Sendable () -> Void
 
+    /// - Parameters:
+    ///   - capacity: ordinary messages held; `policy` says what a full queue does.
+    ///   - priority: an ordinary message's priority, for the `priority` policy.
+    ///   - reliableCapacity: at-least-once frames held.
     init(
-        capacity: Int, policy: DropPolicy, priority: (@Sendable (Element) -> Priority)? = nil,
+        capacity: Int, policy: DropPolicy, priority: (@Sendable (Element) -> Priority)? = nil, reliableCapacity: Int = 16,
         onDrop: @escaping @Sendable () -> Void
     ) {
-        state = Mutex(State(queue: BoundedQueue(capacity: capacity, policy: policy, priority: priority)))
+        let entryPriority = priority.map { priority in { @Sendable (entry: Entry) in priority(entry.element) } }
+        state = Mutex(
+            State(
+                queue: BoundedQueue(capacity: capacity, policy: policy, priority: entryPriority),
+                reliable: BoundedQueue(capacity: reliableCapacity, policy: .dropNewest)))
         self.onDrop = onDrop
     }
 
@@ -52,7 +85,8 @@ final class EventQueue<Element: Sendable>: Sendable {
                 state.waiter = nil
                 return (waiter, false)
             }
-            switch state.queue.push(element) {
+            state.pushed += 1
+            switch state.queue.push(Entry(order: state.pushed, element: element)) {
             case .queued: return (nil, false)
             case .droppedNewest, .droppedOldest, .droppedQueued: return (nil, true)
             case .overflow:
@@ -62,6 +96,25 @@ final class EventQueue<Element: Sendable>: Sendable {
         }
         if dropped { onDrop() }
         waiter?.resume(returning: .element(element))
+    }
+
+    /// Adds a frame the drop policy never touches (from any thread); false when nothing
+    /// was queued (the stream is closed or the lane is full).
+    func pushReliable(_ element: Element) -> Bool {
+        let (waiter, queued) = state.withLock { state -> (CheckedContinuation<Item, Never>?, Bool) in
+            guard state.closed == nil else { return (nil, false) }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (waiter, true)
+            }
+            state.pushed += 1
+            guard case .queued = state.reliable.push(Entry(order: state.pushed, element: element)) else {
+                return (nil, false)
+            }
+            return (nil, true)
+        }
+        waiter?.resume(returning: .element(element))
+        return queued
     }
 
     /// Asks for a heartbeat at the writer's next turn.
@@ -78,22 +131,25 @@ final class EventQueue<Element: Sendable>: Sendable {
         waiter?.resume(returning: .heartbeat)
     }
 
-    /// Ends the stream; queued messages are discarded.
+    /// Ends the stream; queued messages are discarded. The first reason stays.
     func close(_ reason: CloseReason) {
-        let waiter = state.withLock { state -> CheckedContinuation<Item, Never>? in
+        let (waiter, why) = state.withLock { state -> (CheckedContinuation<Item, Never>?, CloseReason) in
             if state.closed == nil { state.closed = reason }
             defer { state.waiter = nil }
-            return state.waiter
+            return (state.waiter, state.closed ?? reason)
         }
-        waiter?.resume(returning: .closed(reason))
+        waiter?.resume(returning: .closed(why))
     }
+
+    /// True once the stream was closed.
+    var isClosed: Bool { state.withLock { $0.closed != nil } }
 
     /// The next item; only one task may wait at a time.
     func next() async -> Item {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> Item? in
                 if let reason = state.closed { return .closed(reason) }
-                if let element = state.queue.pop() { return .element(element) }
+                if let element = state.popOldest() { return .element(element) }
                 if state.heartbeatDue {
                     state.heartbeatDue = false
                     return .heartbeat

@@ -1,11 +1,23 @@
+import FabricCore
 import Metrics
 import Synchronization
 
-/// The open event streams of an adapter instance: bounded in number, and all closed at
-/// once when the adapter drains (an open stream would otherwise hold shutdown forever).
+/// The open event streams of an adapter instance: bounded in number, one session per
+/// client id (a second stream takes the session over), and all closed at once when the
+/// adapter drains (an open stream would otherwise hold shutdown forever).
 final class EventStreamRegistry: Sendable {
+    /// What `add` did.
+    enum Admission {
+        /// Registered; `displaced` is the stream that held the client id until now.
+        case added(displaced: EventStream?)
+        /// The instance is full or shutting down.
+        case refused
+    }
+
     private struct State {
         var streams: [ObjectIdentifier: EventStream] = [:]
+        /// The stream holding each client id's session.
+        var holders: [String: EventStream] = [:]
         var closing = false
         var emptyWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -19,28 +31,43 @@ final class EventStreamRegistry: Sendable {
         self.metrics = metrics
     }
 
-    /// Registers `stream`; false when the instance is full or shutting down.
-    func add(_ stream: EventStream) -> Bool {
-        let count = state.withLock { state -> Int? in
+    /// Registers `stream` as the holder of its client id.
+    func add(_ stream: EventStream) -> Admission {
+        let admitted = state.withLock { state -> (count: Int, displaced: EventStream?)? in
             guard !state.closing, state.streams.count < limit else { return nil }
             state.streams[ObjectIdentifier(stream)] = stream
-            return state.streams.count
+            let displaced = state.holders.updateValue(stream, forKey: stream.clientID)
+            return (state.streams.count, displaced)
         }
-        guard let count else { return false }
-        metrics.eventStreams.record(count)
-        return true
+        guard let admitted else { return .refused }
+        metrics.eventStreams.record(admitted.count)
+        return .added(displaced: admitted.displaced)
     }
 
     /// Forgets `stream`.
     func remove(_ stream: EventStream) {
         let (count, waiters) = state.withLock { state -> (Int, [CheckedContinuation<Void, Never>]) in
             state.streams[ObjectIdentifier(stream)] = nil
+            if state.holders[stream.clientID] === stream { state.holders[stream.clientID] = nil }
             guard state.streams.isEmpty else { return (state.streams.count, []) }
             defer { state.emptyWaiters = [] }
             return (0, state.emptyWaiters)
         }
         metrics.eventStreams.record(count)
         waiters.forEach { $0.resume() }
+    }
+
+    /// A session of `client` started somewhere (a presence connect): the stream holding
+    /// another session of it here is taken over. Returns that stream, if any.
+    @discardableResult
+    func sessionStarted(client: String, session: String) -> EventStream? {
+        let displaced = state.withLock { state -> EventStream? in
+            guard let holder = state.holders[client], holder.session != session else { return nil }
+            state.holders[client] = nil
+            return holder
+        }
+        displaced?.takeOver()
+        return displaced
     }
 
     /// Waits until no stream is open.

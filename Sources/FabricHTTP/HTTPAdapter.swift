@@ -68,7 +68,7 @@ public final class HTTPAdapter: Service, Sendable {
             cache: cache, metrics: metrics, clock: clock, instance: instance, logger: logger)
         self.ingress = ingress
         readiness.register("http", reason: "not listening yet")
-        if configBucket != nil { readiness.register("priorities", reason: "priority table not read yet") }
+        if configBucket != nil { readiness.register(PriorityTableWatcher.component, reason: "priority table not read yet") }
         self.applications = try HTTPAdapter.applications(
             config: config, ingress: ingress, readiness: readiness, logger: logger, onListening: onListening)
     }
@@ -88,14 +88,16 @@ public final class HTTPAdapter: Service, Sendable {
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
         var services: [Configured] = []
         if let configBucket {
-            let readiness = self.readiness
+            // Restarts its watch until shutdown; meanwhile the adapter serves on with the table it has.
             let watcher = PriorityTableWatcher(
-                bucket: configBucket, state: priorities, metrics: metrics, logger: logger,
-                caughtUp: { readiness.ready("priorities") })
-            // A watch that cannot start is logged; the adapter serves on with the table it has.
+                bucket: configBucket, state: priorities, metrics: metrics, readiness: readiness, logger: logger)
             services.append(Configured(service: watcher, successTerminationBehavior: .ignore))
         }
-        // Shut down in reverse: the drain first, then the listeners, the watcher last.
+        services.append(
+            Configured(
+                service: SessionTakeoverWatch(connection: ingress.connection, registry: ingress.events, logger: logger),
+                successTerminationBehavior: .ignore))
+        // Shut down in reverse: the drain first, then the listeners, the watches last.
         services += applications.map { Configured(service: $0) }
         services.append(Configured(service: DrainGate(ingress: ingress, readiness: readiness)))
         try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()

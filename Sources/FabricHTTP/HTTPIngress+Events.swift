@@ -12,14 +12,14 @@ extension HTTPIngress {
     func events(_ request: Request, _ context: HTTPRequestContext) async -> Response {
         let started = ContinuousClock.now
         let trace = RequestTrace(headers: request.headers)
-        let response = await openEvents(request, trace)
+        let response = await openEvents(request, context, trace)
         metrics.request(
             route: "events", status: response.status.code, protocolVersion: context.protocolVersion,
             duration: ContinuousClock.now - started)
         return response
     }
 
-    private func openEvents(_ request: Request, _ trace: RequestTrace) async -> Response {
+    private func openEvents(_ request: Request, _ context: HTTPRequestContext, _ trace: RequestTrace) async -> Response {
         let query = request.uri.queryParameters
         let claims: Claims
         do {
@@ -56,11 +56,16 @@ extension HTTPIngress {
         }
         let stream = EventStream(
             clientID: FabricNames.clientID(principal: claims.principal, session: session), principal: claims.principal,
-            topics: topics, resumeAfter: resumeAfter, config: config.events, connection: connection, jetStream: jetStream,
-            metrics: metrics, instance: instance, logger: logger)
-        guard events.add(stream) else {
+            topics: topics, resumeAfter: resumeAfter, protocolName: (context.isHTTP2 ? Source.h2 : Source.http).rawValue,
+            config: config.events, connection: connection, jetStream: jetStream, metrics: metrics, instance: instance,
+            logger: logger)
+        guard case .added(let displaced) = events.add(stream) else {
             return HTTPAnswer.failure(.unavailable, "no room for another event stream", trace: trace)
         }
+        // A second stream of the same client id takes the session over (DESIGN "Sessions"):
+        // the first stops answering before this one subscribes, and its disconnect goes out
+        // before this one's connect.
+        displaced?.takeOver()
         do {
             try stream.subscribe()
             // Once the server has the subscriptions, the `ready` event means "subscribed".
@@ -70,7 +75,7 @@ extension HTTPIngress {
             events.remove(stream)
             return HTTPAnswer.failure(.unavailable, "cannot subscribe: \(error.message)", trace: trace)
         }
-        stream.announce(connected: true)
+        stream.announce(.connect)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-cache"
@@ -84,7 +89,7 @@ extension HTTPIngress {
                 defer {
                     stream.unsubscribe()
                     registry.remove(stream)
-                    stream.announce(connected: false)
+                    stream.announce(.disconnect)
                 }
                 try await stream.write(to: &writer)
             })

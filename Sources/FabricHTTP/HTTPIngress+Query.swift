@@ -8,15 +8,15 @@ extension HTTPIngress {
     /// A query through the edge cache: a hit never touches NATS; a miss is one backend
     /// call however many identical queries arrive meanwhile.
     func query(
-        _ subject: String, _ headers: Headers, _ payload: [UInt8], type: String, claims: Claims, request: Request,
-        timeout: Duration, trace: RequestTrace
+        _ subject: String, _ headers: Headers, _ payload: [UInt8], type: String, forwarded: [ForwardedHeader],
+        claims: Claims, request: Request, timeout: Duration, trace: RequestTrace
     ) async -> Response {
         guard let cache else {
             return answer(await send(subject, headers, payload, timeout: timeout), timeout: timeout, trace: trace)
         }
         let revalidate = request.headers[.cacheControl].map { $0.lowercased().contains("no-cache") } ?? false
         let result = await cache.serve(
-            type: type, query: payload, claims: claims, revalidate: revalidate,
+            type: type, query: payload, forwarded: forwarded, claims: claims, revalidate: revalidate,
             fetch: { await self.send(subject, headers, payload, timeout: timeout) },
             cacheable: HTTPIngress.cacheable)
         switch result {

@@ -140,9 +140,12 @@ final class HTTPIngress: Sendable {
         if let session = request.headers[HTTPHeader.session], HTTPIngress.isValidSession(session) {
             envelope.client = FabricNames.clientID(principal: claims.principal, session: session)
         }
+        var forwardedHeaders: [ForwardedHeader] = []
         for (name, field) in forwarded {
             let values = request.headers[values: field]
-            if !values.isEmpty { envelope.extra.add(name, values.joined(separator: ", ")) }
+            guard !values.isEmpty else { continue }
+            forwardedHeaders.append(ForwardedHeader(name: name, value: values.joined(separator: ", ")))
+            envelope.extra.add(name, forwardedHeaders[forwardedHeaders.count - 1].value)
         }
         let headers = envelope.headers
         do {
@@ -158,7 +161,8 @@ final class HTTPIngress: Sendable {
             return answer(await send(subject, headers, payload, timeout: timeout), timeout: timeout, trace: trace)
         case .query:
             return await query(
-                subject, headers, payload, type: type, claims: claims, request: request, timeout: timeout, trace: trace)
+                subject, headers, payload, type: type, forwarded: forwardedHeaders, claims: claims, request: request,
+                timeout: timeout, trace: trace)
         }
     }
 
@@ -305,12 +309,19 @@ final class HTTPIngress: Sendable {
         return min(max(asked, .milliseconds(1)), config.maxRequestTimeout)
     }
 
+    /// Query parameters the adapter itself reads and never forwards: `access_token` is a
+    /// raw token (taken by `/v1/events` only, where EventSource cannot send headers), and a
+    /// raw token never enters the fabric.
+    static let reservedQueryParameters: Set<String> = ["access_token"]
+
     /// The query parameters as a JSON object with sorted keys (a repeated key becomes an
-    /// array), so the same query always has the same payload and cache key.
+    /// array), so the same query always has the same payload and cache key. Reserved
+    /// parameters (`access_token`) are left out.
     static func queryPayload(_ uri: URI) -> [UInt8] {
         var parameters: [String: [String]] = [:]
         for (key, value) in uri.queryParameters {
             let name = String(key).removingPercentEncoding ?? String(key)
+            if reservedQueryParameters.contains(name) { continue }
             parameters[name, default: []].append(String(value))
         }
         let object = parameters.mapValues { values -> JSONValue in

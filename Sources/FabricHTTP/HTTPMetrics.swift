@@ -16,6 +16,7 @@ final class HTTPMetrics: Sendable {
     let cacheStores = Counter(label: "fabric_http_cache_total", dimensions: [("result", "stored")])
     let priorityReloads = Counter(label: "fabric_http_priority_reloads_total", dimensions: [("result", "success")])
     let priorityReloadFailures = Counter(label: "fabric_http_priority_reloads_total", dimensions: [("result", "failure")])
+    let priorityWatchRestarts = Counter(label: "fabric_http_priority_watch_restarts_total")
     private let shed: [Priority: Counter]
     private let authFailures: [String: Counter]
     private let requests = Mutex<[RequestLabels: Counter]>([:])

@@ -1,35 +1,60 @@
 import FabricCore
 import FabricNATS
+import FabricObservability
 import Logging
 import Metrics
 import ServiceLifecycle
 
-/// Keeps the HTTP adapter's `PriorityTableState` in step with key `priorities` of
-/// `fabric-config` (`PriorityTableWatch`), counting reloads.
+/// Runs the HTTP adapter's `PriorityTableWatch` until shutdown, counting reloads and
+/// restarts; while a watch is being started again `/readyz` reports `priorities: …` with
+/// the reason, and it is ready once the new watch has caught up.
 struct PriorityTableWatcher: Service {
-    let bucket: KeyValue
-    let state: PriorityTableState
-    let metrics: HTTPMetrics
-    let logger: Logger
-    /// Runs once the stored table is applied.
-    let caughtUp: @Sendable () -> Void
+    /// The readiness component this watcher reports as.
+    static let component = "priorities"
 
-    /// Watches until a graceful shutdown or cancellation.
+    let watch: PriorityTableWatch
+    let metrics: HTTPMetrics
+    let readiness: Readiness
+    let backoff: RetryPolicy
+
+    init(
+        bucket: KeyValue, state: PriorityTableState, metrics: HTTPMetrics, readiness: Readiness, logger: Logger,
+        backoff: RetryPolicy = PriorityTableWatch.restartBackoff
+    ) {
+        self.init(
+            watch: PriorityTableWatch(bucket: bucket, state: state, logger: logger), metrics: metrics, readiness: readiness,
+            backoff: backoff)
+    }
+
+    init(
+        state: PriorityTableState, metrics: HTTPMetrics, readiness: Readiness, logger: Logger, backoff: RetryPolicy,
+        watch start: @escaping @Sendable () throws(NATSError) -> AsyncStream<KeyValueUpdate>
+    ) {
+        self.init(
+            watch: PriorityTableWatch(state: state, logger: logger, start: start), metrics: metrics, readiness: readiness,
+            backoff: backoff)
+    }
+
+    init(watch: PriorityTableWatch, metrics: HTTPMetrics, readiness: Readiness, backoff: RetryPolicy) {
+        self.watch = watch
+        self.metrics = metrics
+        self.readiness = readiness
+        self.backoff = backoff
+    }
+
     func run() async {
-        let watch = PriorityTableWatch(bucket: bucket, state: state, logger: logger)
-        let updates: AsyncStream<KeyValueUpdate>
-        do {
-            updates = try watch.updates()
-        } catch {
-            logger.error("cannot watch the priority table", metadata: ["error": "\(error)"])
-            return
-        }
-        for await update in updates.cancelOnGracefulShutdown() {
-            switch watch.apply(update) {
-            case .caughtUp: caughtUp()
-            case .applied: metrics.priorityReloads.increment()
-            case .refused: metrics.priorityReloadFailures.increment()
-            case .removed: break
+        let (metrics, readiness) = (self.metrics, self.readiness)
+        await cancelWhenGracefulShutdown {
+            await watch.follow(backoff: backoff) { event in
+                switch event {
+                case .update(.caughtUp): readiness.ready(PriorityTableWatcher.component)
+                case .update(.applied): metrics.priorityReloads.increment()
+                case .update(.refused): metrics.priorityReloadFailures.increment()
+                case .update(.removed): break
+                case .restarting(let reason, _, _):
+                    readiness.notReady(PriorityTableWatcher.component, reason: reason)
+                    metrics.priorityWatchRestarts.increment()
+                }
             }
         }
     }

@@ -31,11 +31,13 @@ struct ServerSentEvent: Sendable, Hashable {
 
     /// The event for a message a backend or the delivery service sent to this client.
     ///
-    /// - Parameter sequence: the outbox sequence when the message came from history.
+    /// - Parameter sequence: the outbox sequence of an at-least-once frame or a replayed
+    ///   message: the event's id. Nil for at-most-once messages, which have no id.
     static func message(headers: Headers, payload: [UInt8], subject: String, sequence: UInt64? = nil) -> ServerSentEvent {
         var fields: [String: JSONValue] = [:]
         var type: String?
         var id: String?
+        var contentType: String?
         if let envelope = try? Envelope(headers: headers, payload: payload) {
             type = envelope.type
             fields["id"] = .string(envelope.id)
@@ -44,8 +46,11 @@ struct ServerSentEvent: Sendable, Hashable {
             fields["source"] = .string(envelope.source.rawValue)
             if let topic = envelope.topic { fields["topic"] = .string(topic) }
             if let correlation = envelope.correlationID { fields["correlation_id"] = .string(correlation) }
-            if let contentType = envelope.contentType { fields["content_type"] = .string(contentType) }
-            if let sequence = sequence ?? envelope.sequence {
+            if let declared = envelope.contentType {
+                fields["content_type"] = .string(declared)
+                contentType = declared
+            }
+            if let sequence {
                 fields["sequence"] = .number(Double(sequence))
                 id = String(sequence)
             }
@@ -59,7 +64,7 @@ struct ServerSentEvent: Sendable, Hashable {
         }
         var data = JSONCodec.encodeSorted(JSONValue.object(fields))
         data.removeLast()  // the closing brace; the payload goes last
-        if !payload.isEmpty, JSONCodec.parse(payload) != nil {
+        if ServerSentEvent.embedsAsJSON(payload, contentType: contentType) {
             // Valid JSON has line breaks only as whitespace between tokens: spaces keep it one data line.
             let flat = payload.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }
             data += (fields.isEmpty ? "" : ",") + "\"payload\":" + String(decoding: flat, as: UTF8.self) + "}"
@@ -67,6 +72,24 @@ struct ServerSentEvent: Sendable, Hashable {
             data += (fields.isEmpty ? "" : ",") + "\"payload_base64\":\"" + Data(payload).base64EncodedString() + "\"}"
         }
         return ServerSentEvent(id: id, event: type ?? "message", data: data)
+    }
+
+    /// Whether `payload` goes into `data` as JSON rather than base64.
+    ///
+    /// A payload declared as another media type is base64 without a look at its bytes. One
+    /// declared JSON (or not declared) must still be exactly one JSON value: payloads can
+    /// come from clients, and bytes such as `1,"type":"admin"` would otherwise add fields
+    /// to the event's own object.
+    static func embedsAsJSON(_ payload: [UInt8], contentType: String?) -> Bool {
+        guard !payload.isEmpty else { return false }
+        if let contentType, !isJSONMediaType(contentType) { return false }
+        return JSONCodec.parse(payload) != nil
+    }
+
+    /// `application/json` or any `…+json`, parameters ignored.
+    static func isJSONMediaType(_ value: String) -> Bool {
+        let essence = value.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
+        return essence == "application/json" || essence.hasSuffix("+json")
     }
 
     private static func lines(_ text: String) -> [Substring] {

@@ -23,7 +23,7 @@ public struct NATSMessage: Sendable, Hashable {
 
     init(copying raw: OpaquePointer) {
         subject = String(cString: natsMsg_GetSubject(raw))
-        replyTo = natsMsg_GetReply(raw).map { String(cString: $0) }
+        replyTo = natsMsg_GetReply(raw).flatMap { $0.pointee == 0 ? nil : String(cString: $0) }
         headers = NATSHeaderWriter.read(from: raw)
         let length = Int(natsMsg_GetDataLength(raw))
         if length > 0, let data = natsMsg_GetData(raw) {

@@ -6,8 +6,12 @@ import Logging
 /// change.
 ///
 /// An invalid table is refused and logged; the one in force stays. A deleted key puts the
-/// default table (everything `normal`) back in force. Each adapter runs the watch in its
-/// own service (`updates()` ended by its graceful shutdown, each update to `apply`).
+/// default table (everything `normal`) back in force. Each adapter runs `follow` in its own
+/// service, cancelled by its graceful shutdown.
+///
+/// A watch that cannot start, or that ends before shutdown (its connection closed, the
+/// bucket gone), is started again with exponential backoff: a silently stopped watch would
+/// leave one instance shedding by an old table. Meanwhile the table in force stays.
 public struct PriorityTableWatch: Sendable {
     /// What one update did.
     public enum Outcome: Sendable, Equatable {
@@ -21,22 +25,67 @@ public struct PriorityTableWatch: Sendable {
         case removed
     }
 
-    /// The `fabric-config` bucket.
-    public let bucket: KeyValue
+    /// What `follow` reports.
+    public enum Event: Sendable, Equatable {
+        /// An update was applied.
+        case update(Outcome)
+        /// The watch failed or ended; it starts again after `delay`.
+        case restarting(reason: String, attempt: Int, delay: Duration)
+    }
+
+    /// The backoff between restarts: 100 ms doubling to 5 s, ±20 %.
+    public static let restartBackoff = RetryPolicy(
+        attempts: .max, initial: .milliseconds(100), max: .seconds(5), multiplier: 2, jitter: 0.2)
+
     /// Where the table in force lives.
     public let state: PriorityTableState
     let logger: Logger
+    /// Starts one watch of the key, the stored value first.
+    let start: @Sendable () throws(NATSError) -> AsyncStream<KeyValueUpdate>
 
-    /// Creates a watch.
+    /// Creates a watch of key `priorities` in the `fabric-config` bucket.
     public init(bucket: KeyValue, state: PriorityTableState, logger: Logger) {
-        self.bucket = bucket
-        self.state = state
-        self.logger = logger
+        self.init(state: state, logger: logger) { () throws(NATSError) in
+            try bucket.watch(FabricNames.ConfigKey.priorities)
+        }
     }
 
-    /// The updates of the `priorities` key, the stored value first.
-    public func updates() throws(NATSError) -> AsyncStream<KeyValueUpdate> {
-        try bucket.watch(FabricNames.ConfigKey.priorities)
+    /// Creates a watch whose updates come from `start` (tests end them at will).
+    public init(
+        state: PriorityTableState, logger: Logger,
+        start: @escaping @Sendable () throws(NATSError) -> AsyncStream<KeyValueUpdate>
+    ) {
+        self.state = state
+        self.logger = logger
+        self.start = start
+    }
+
+    /// Applies updates until the task is cancelled, starting the watch again with
+    /// `backoff` whenever it cannot start or ends; `report` hears every event.
+    public func follow(backoff: RetryPolicy = restartBackoff, report: @Sendable (Event) -> Void) async {
+        var failures = 0
+        while !Task.isCancelled {
+            let reason: String
+            do {
+                var caughtUp = false
+                for await update in try start() {
+                    let outcome = apply(update)
+                    if outcome == .caughtUp { caughtUp = true }
+                    report(.update(outcome))
+                }
+                if Task.isCancelled { return }
+                // A watch that had caught up worked: the backoff starts over.
+                if caughtUp { failures = 0 }
+                reason = "priority table watch ended; restarting"
+            } catch {
+                reason = "cannot watch the priority table (\(error.message)); retrying"
+            }
+            failures += 1
+            let delay = backoff.delay(afterAttempt: failures)
+            logger.warning("\(reason)", metadata: ["attempt": "\(failures)", "retry_in": "\(delay.fabricDescription)"])
+            report(.restarting(reason: reason, attempt: failures, delay: delay))
+            do { try await Task.sleep(for: delay) } catch { return }
+        }
     }
 
     /// Applies one update.

@@ -1,30 +1,28 @@
 import FabricCore
 import FabricNATS
+import FabricObservability
 import Logging
 import Metrics
 import ServiceLifecycle
 
-/// Runs the `PriorityTableWatch` of the adapter's priority table until shutdown.
+/// Runs the adapter's `PriorityTableWatch` until shutdown (restarting it when it fails),
+/// counting reloads; `/readyz` reports `priorities` not ready while a watch is restarted.
 struct PriorityWatchService: Service {
     let watch: PriorityTableWatch
     let metrics: WebSocketMetrics
-    let logger: Logger
-    let caughtUp: @Sendable () -> Void
+    let readiness: Readiness
 
     func run() async {
-        let updates: AsyncStream<KeyValueUpdate>
-        do {
-            updates = try watch.updates()
-        } catch {
-            logger.error("cannot watch the priority table", metadata: ["error": "\(error)"])
-            return
-        }
-        for await update in updates.cancelOnGracefulShutdown() {
-            switch watch.apply(update) {
-            case .caughtUp: caughtUp()
-            case .applied: metrics.priorityReloads.increment()
-            case .refused: metrics.priorityReloadFailures.increment()
-            case .removed: break
+        let (metrics, readiness) = (self.metrics, self.readiness)
+        await cancelWhenGracefulShutdown {
+            await watch.follow { event in
+                switch event {
+                case .update(.caughtUp): readiness.ready("priorities")
+                case .update(.applied): metrics.priorityReloads.increment()
+                case .update(.refused): metrics.priorityReloadFailures.increment()
+                case .update(.removed): break
+                case .restarting(let reason, _, _): readiness.notReady("priorities", reason: reason)
+                }
             }
         }
     }

@@ -82,13 +82,10 @@ public final class WebSocketAdapter: Service, Sendable {
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
         var services: [Configured] = []
         if let configBucket {
-            let readiness = self.readiness
             let watch = PriorityTableWatch(bucket: configBucket, state: priorities, logger: context.logger)
             services.append(
                 Configured(
-                    service: PriorityWatchService(
-                        watch: watch, metrics: context.metrics, logger: context.logger,
-                        caughtUp: { readiness.ready("priorities") }),
+                    service: PriorityWatchService(watch: watch, metrics: context.metrics, readiness: readiness),
                     successTerminationBehavior: .ignore))
         }
         // Shut down in reverse: the drain first, then the listener, the watcher last.

@@ -30,15 +30,6 @@ struct BenchDelivery {
             to: benchsvc
         """
 
-    private struct Source: RouteSource {
-        func updates() -> AsyncStream<RouteUpdate> {
-            let (stream, continuation) = AsyncStream.makeStream(of: RouteUpdate.self)
-            continuation.yield(RouteUpdate(text: BenchDelivery.rules, version: "bench:1"))
-            return stream
-        }
-        var description: String { "bench" }
-    }
-
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
@@ -61,7 +52,9 @@ struct BenchDelivery {
         }
         try await connection.flush()
         let router = RouterService(
-            connection: connection, jetStream: jetStream, source: Source(), config: config.router, readiness: Readiness(),
+            connection: connection, jetStream: jetStream,
+            source: StaticRouteSource(text: BenchDelivery.rules, version: "bench:1"), config: config.router,
+            readiness: Readiness(),
             logger: logger)
         let delivery = DeliveryService(jetStream: jetStream, config: config, logger: logger)
         let group = ServiceGroup(services: [router, delivery], logger: logger)

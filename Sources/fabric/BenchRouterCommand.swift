@@ -118,7 +118,7 @@ struct BenchRouting {
         settings.inMemory = true
         try await FabricTopology(config: settings).ensure(on: jetStream)
 
-        let source = StaticRouteSource(text: BenchRouterCommand.rules)
+        let source = StaticRouteSource(text: BenchRouterCommand.rules, version: "bench")
         let router = RouterService(
             connection: routerConnection, jetStream: jetStream, source: source, config: FabricConfig.defaults.router,
             readiness: Readiness(), logger: logger)
@@ -217,17 +217,5 @@ struct BenchRouting {
         sink.unsubscribe()
         print(String(format: "throughput %-28@ n=%-7d %.0f msg/s", label as NSString, total, rate))
         return rate
-    }
-}
-
-/// Rules given once, for benchmarks.
-struct StaticRouteSource: RouteSource {
-    let text: String
-    var description: String { "static" }
-
-    func updates() -> AsyncStream<RouteUpdate> {
-        let (stream, continuation) = AsyncStream.makeStream(of: RouteUpdate.self)
-        continuation.yield(RouteUpdate(text: text, version: "bench"))
-        return stream
     }
 }

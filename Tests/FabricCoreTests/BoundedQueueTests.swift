@@ -21,12 +21,15 @@ struct BoundedQueueTests {
             return
         }
         #expect(evicted == 1)
+        #expect(queue.first == 2)
+        #expect(queue.count == 2)
         #expect(queue.pop() == 2)
         queue.push(4)
         queue.push(5)
         #expect(queue.pop() == 4)
         #expect(queue.pop() == 5)
         #expect(queue.isEmpty)
+        #expect(queue.first == nil)
     }
 
     @Test func disconnectReportsOverflowAndQueuesNothing() {

@@ -150,10 +150,12 @@ struct RetryTests {
 @Suite("Long attempts and crashes", .timeLimit(.minutes(2)))
 struct LongAttemptTests {
     @Test func anAttemptLongerThanTheAckWaitKeepsItsMessage() async throws {
-        try await DeliveryHarness.run(environment: ["FABRIC_DELIVERY__ACK_WAIT": "500ms"]) { harness in
-            // Five ack waits long: without in-progress acks the server would give the
+        // The ack wait leaves room for a loaded machine (the whole suite runs in parallel on
+        // two cores): an in-progress ack is due every third of it.
+        try await DeliveryHarness.run(environment: ["FABRIC_DELIVERY__ACK_WAIT": "2s"]) { harness in
+            // Three ack waits long: without in-progress acks the server would give the
             // message out again while the first attempt still runs.
-            let backend = try await TestBackend.start(harness.connection, service: "slow", delay: .milliseconds(2500))
+            let backend = try await TestBackend.start(harness.connection, service: "slow", delay: .seconds(6))
             try await harness.with([harness.delivery()]) {
                 let id = FabricID.generate()
                 try await harness.storeWork(service: "slow", id: id)
@@ -168,7 +170,10 @@ struct LongAttemptTests {
         try await DeliveryHarness.run { harness in
             let backend = try await TestBackend.start(harness.connection, service: "counted") { _ in .retry("no") }
             let policy = RetryPolicy(attempts: 3, initial: .milliseconds(300), max: .milliseconds(300), multiplier: 1, jitter: 0)
-            let environment = ["FABRIC_DELIVERY__ACK_WAIT": "1s"]
+            // Long enough that a loaded machine never lets an attempt outlive it (which would
+            // make the server hand the message out again meanwhile); the redelivery after the
+            // kill waits for it.
+            let environment = ["FABRIC_DELIVERY__ACK_WAIT": "3s"]
             let first = try await DeliveryProcess.start(harness, services: ["counted"], environment: environment)
             let id = FabricID.generate()
             let stored = try await harness.storeWork(service: "counted", id: id, retry: policy)

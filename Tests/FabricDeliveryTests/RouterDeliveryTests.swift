@@ -25,7 +25,8 @@ struct RouterDeliveryTests {
 
     func router(_ harness: DeliveryHarness) -> RouterService {
         RouterService(
-            connection: harness.connection, jetStream: harness.jetStream, source: StaticRouteSource(text: Self.rules),
+            connection: harness.connection, jetStream: harness.jetStream,
+            source: StaticRouteSource(text: Self.rules, version: "test:1"),
             config: FabricConfig.defaults.router, readiness: Readiness(), logger: DeliveryHarness.logger)
     }
 

@@ -1,14 +1,17 @@
+import FabricConformance
 import FabricCore
 import FabricNATS
 import FabricService
 import Synchronization
 
-/// The `counter` backend: counts its calls per type and answers who asked, how many calls
-/// it has seen and what the query was; types ending in `.fail` answer `error`.
+/// The `counter` backend: counts its calls per type and answers who asked, from which
+/// region (the forwarded `x-region`), how many calls it has seen and what the query was;
+/// types ending in `.fail` answer `error`.
 final class CountingBackend: Sendable {
     /// What it answers.
     struct Answer: Codable, Sendable {
         var principal: String?
+        var region: String?
         var count: Int
         var query: JSONValue
     }
@@ -25,7 +28,9 @@ final class CountingBackend: Sendable {
             }
             if request.type.hasSuffix(".fail") { return .error("failing on purpose") }
             return try .ok(
-                json: Answer(principal: request.claims?.principal, count: count, query: JSONCodec.parse(request.payload) ?? .null)
+                json: Answer(
+                    principal: request.claims?.principal, region: request.envelope.extra[ConformanceEnvironment.forwardedHeader],
+                    count: count, query: JSONCodec.parse(request.payload) ?? .null)
             )
         }
     }

@@ -128,6 +128,44 @@ struct EdgeCacheTests {
         }
     }
 
+    @Test func forwardedHeadersArePartOfTheKey() async throws {
+        try await ConformanceEnvironment.run(HTTPFixtures.options) { environment in
+            let counter = CountingBackend(connection: environment.connection, jetStream: environment.jetStream)
+            let http = try await HTTPTestAdapter.make(environment)
+            try await withServices([counter.service]) {
+                try await http.run {
+                    let client = try AsyncHTTPDriver(
+                        listener: .http, urls: http.urls, certificate: try await TestCertificate.shared())
+                    let auth = [("Authorization", "Bearer \(environment.tokens.valid())")]
+                    func ask(_ region: String) async throws -> (cache: String?, answer: CountingBackend.Answer) {
+                        let reply = try await client.execute(
+                            .GET, "/v1/query/regional.price?sku=1", headers: auth + [("X-Region", region)])
+                        #expect(reply.status == 200)
+                        return (
+                            reply.headers["x-cache"],
+                            try JSONDecoder().decode(CountingBackend.Answer.self, from: Data(reply.body))
+                        )
+                    }
+                    // The same principal and query from two regions: two answers, each cached apart.
+                    let eu = try await ask("eu")
+                    #expect(eu.cache == "MISS")
+                    #expect(eu.answer.region == "eu")
+                    let us = try await ask("us")
+                    #expect(us.cache == "MISS")
+                    #expect(us.answer.region == "us")
+                    let euAgain = try await ask("eu")
+                    #expect(euAgain.cache == "HIT")
+                    #expect(euAgain.answer.region == "eu")
+                    let usAgain = try await ask("us")
+                    #expect(usAgain.cache == "HIT")
+                    #expect(usAgain.answer.region == "us")
+                    #expect(counter.calls("regional.price") == 2)
+                    await client.close()
+                }
+            }
+        }
+    }
+
     @Test func errorsPostsAndUncachedRoutesAreNeverCached() async throws {
         try await ConformanceEnvironment.run(HTTPFixtures.options) { environment in
             let counter = CountingBackend(connection: environment.connection, jetStream: environment.jetStream)

@@ -84,14 +84,29 @@ struct EventStreamTests {
                     #expect(replayed.event == "outbox.item")
                     #expect(replayed.json["sequence"] == .number(Double(sequence)))
                 }
-                // Live deliveries the replay already sent are skipped; newer ones come through.
+                // As delivery's pump sends them: a frame already written is answered `ok` at once
+                // and not written again; a newer one is written with its sequence, then answered.
+                let bus = environment.connection
                 let last = sequences[2]
-                try Self.send(environment.connection, to: FabricNames.Subject.outClient(clientID), type: "again", sequence: last)
-                try Self.send(
-                    environment.connection, to: FabricNames.Subject.outClient(clientID), type: "newer", sequence: last + 100)
+                let again = try await Self.frame(bus, to: clientID, type: "again", sequence: last)
+                #expect(again.headers[HeaderName.status] == Status.ok.rawValue)
+                let newer = try await Self.frame(bus, to: clientID, type: "newer", sequence: last + 100)
+                #expect(newer.headers[HeaderName.status] == Status.ok.rawValue)
                 let live = try #require(try await events.nextEvent())
                 #expect(live.event == "newer")
                 #expect(live.id == String(last + 100))
+                // A frame without its sequence cannot be confirmed: refused, not written.
+                var unnumbered = Envelope(type: "unnumbered", source: .internal, payload: Array("{}".utf8))
+                unnumbered.correlationID = "no-sequence"
+                let refused = try await bus.request(
+                    FabricNames.Subject.outClient(clientID), headers: unnumbered.headers, payload: unnumbered.payload,
+                    timeout: .seconds(10))
+                #expect(refused.headers[HeaderName.status] == Status.rejected.rawValue)
+                // A plain publish is at-most-once: written without an id, whatever its headers say.
+                try Self.send(bus, to: FabricNames.Subject.outClient(clientID), type: "plain", sequence: last + 200)
+                let plain = try #require(try await events.nextEvent())
+                #expect(plain.event == "plain")
+                #expect(plain.id == nil)
                 try await client.shutdown()
             }
         }
@@ -153,15 +168,28 @@ struct EventStreamTests {
     }
 
     static func open(
-        _ url: String, token: String, client: HTTPClient, headers: [(String, String)] = []
+        _ url: String, token: String?, client: HTTPClient, headers: [(String, String)] = []
     ) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         return try await client.execute(request, timeout: .seconds(60))
     }
 
-    /// Publishes an envelope as a backend or the delivery service would.
+    /// Sends an at-least-once frame as delivery's outbox pump does, and returns the answer.
+    static func frame(
+        _ connection: NATSConnection, to clientID: String, type: String, sequence: UInt64
+    ) async throws
+        -> NATSMessage
+    {
+        var envelope = Envelope(type: type, source: .internal, payload: Array("{}".utf8))
+        envelope.sequence = sequence
+        return try await connection.request(
+            FabricNames.Subject.outClient(clientID), headers: envelope.headers, payload: envelope.payload,
+            timeout: .seconds(10))
+    }
+
+    /// Publishes an envelope as a backend would.
     static func send(
         _ connection: NATSConnection, to subject: String, type: String, topic: String? = nil, payload: String = "{}",
         sequence: UInt64? = nil

@@ -18,6 +18,10 @@ enum HTTPFixtures {
             match: { type: "sf.>" }
             to: slow
             cache: { ttl: 60s }
+          - name: regional
+            match: { type: "regional.>", headers: { x-region: [eu, us] } }
+            to: counter
+            cache: { ttl: 5s, vary: [principal] }
           - name: classes
             match: { type: "class.>" }
             to: echo

@@ -1,6 +1,7 @@
 import FabricCore
 import Foundation
 import HTTPTypes
+import HummingbirdCore
 import Testing
 
 @testable import FabricHTTP
@@ -79,6 +80,22 @@ struct UnitTests {
                 != CacheKey(type: "a", query: Array("bc".utf8), vary: [], claims: alice))
         let key = CacheKey(type: "q", query: query, vary: [], claims: alice)
         #expect(key.bucketKey.hasPrefix("q.") && key.bucketKey.count == 66)
+        // Forwarded headers are part of every key, in whatever order they were configured.
+        let eu = [ForwardedHeader(name: "x-region", value: "eu")]
+        let us = [ForwardedHeader(name: "x-region", value: "us")]
+        #expect(
+            CacheKey(type: "q", query: query, forwarded: eu, vary: ["principal"], claims: alice)
+                != CacheKey(type: "q", query: query, forwarded: us, vary: ["principal"], claims: alice))
+        #expect(CacheKey(type: "q", query: query, forwarded: eu, vary: [], claims: alice) != key)
+        let two = eu + [ForwardedHeader(name: "x-tier", value: "gold")]
+        #expect(
+            CacheKey(type: "q", query: query, forwarded: two, vary: [], claims: alice)
+                == CacheKey(type: "q", query: query, forwarded: two.reversed(), vary: [], claims: bob))
+        // A forwarded header can never stand in for a vary name and its value.
+        #expect(
+            CacheKey(
+                type: "q", query: query, forwarded: [ForwardedHeader(name: "principal", value: "alice")], vary: [], claims: bob)
+                != CacheKey(type: "q", query: query, vary: ["principal"], claims: alice))
     }
 
     @Test func serverSentEventsKeepEachFieldOnItsLines() {
@@ -87,7 +104,12 @@ struct UnitTests {
         var envelope = Envelope(type: "sensor.reading", source: .internal, payload: Array("{\n  \"c\": 21\n}".utf8))
         envelope.topic = "sensors/eu"
         envelope.sequence = 42
-        let message = ServerSentEvent.message(headers: envelope.headers, payload: envelope.payload, subject: "fabric.out.topic.x")
+        // An at-most-once message has no id, whatever its headers say.
+        let plain = ServerSentEvent.message(headers: envelope.headers, payload: envelope.payload, subject: "fabric.out.topic.x")
+        #expect(plain.id == nil)
+        #expect(!plain.data.contains("\"sequence\""))
+        let message = ServerSentEvent.message(
+            headers: envelope.headers, payload: envelope.payload, subject: "fabric.out.client.x", sequence: 42)
         #expect(message.id == "42")
         #expect(message.event == "sensor.reading")
         #expect(!message.data.contains("\n"))
@@ -100,6 +122,29 @@ struct UnitTests {
         let binary = ServerSentEvent.message(headers: Headers(), payload: [0xFF, 0x00], subject: "fabric.out.client.x")
         #expect(binary.event == "message")
         #expect(binary.data.contains("\"payload_base64\":\"/wA=\""))
+    }
+
+    @Test func payloadsAreEmbeddedAsJSONOnlyWhenTheyAreJSON() {
+        func embedded(_ payload: String, _ contentType: String?) -> Bool {
+            var envelope = Envelope(type: "note.new", source: .internal, payload: Array(payload.utf8))
+            envelope.contentType = contentType
+            let event = ServerSentEvent.message(headers: envelope.headers, payload: envelope.payload, subject: "s")
+            guard case .object(let fields)? = JSONCodec.parse(event.data) else {
+                Issue.record("not JSON: \(event.data)")
+                return false
+            }
+            #expect(fields["type"] == .string("note.new"))
+            return fields["payload"] != nil
+        }
+        #expect(embedded(#"{"a":1}"#, "application/json"))
+        #expect(embedded(#"{"a":1}"#, "application/problem+json; charset=utf-8"))
+        #expect(embedded(#"{"a":1}"#, nil))
+        // Another declared type is base64 without a look at the bytes, even when they parse.
+        #expect(!embedded("42", "text/plain"))
+        // Declared JSON that is not one JSON value cannot add fields to the event's object.
+        #expect(!embedded(#"1,"type":"admin.command""#, "application/json"))
+        #expect(!ServerSentEvent.isJSONMediaType("application/jsonp"))
+        #expect(ServerSentEvent.isJSONMediaType(" Application/JSON ;charset=utf-8"))
     }
 
     @Test func eventQueueAppliesItsPolicyAndKeepsHeartbeatsApart() async {
@@ -120,6 +165,38 @@ struct UnitTests {
             Issue.record("disconnect policy did not close the stream")
             return
         }
+    }
+
+    @Test func reliableFramesAreNeverDroppedAndKeepTheirPlaceInLine() async {
+        let drops = DropCounter()
+        let queue = EventQueue<Int>(capacity: 2, policy: .dropOldest, reliableCapacity: 2) { drops.add() }
+        queue.push(1)
+        #expect(queue.pushReliable(100))
+        // A flood of ordinary messages pushes out ordinary messages only.
+        for value in 2...5 { queue.push(value) }
+        #expect(queue.pushReliable(200))
+        // A full reliable lane queues nothing: the sender is not answered and sends again.
+        #expect(!queue.pushReliable(300))
+        #expect(drops.count == 3)
+        var received: [Int] = []
+        for _ in 0..<4 {
+            guard case .element(let value) = await queue.next() else { break }
+            received.append(value)
+        }
+        #expect(received == [100, 4, 5, 200])
+        queue.close(.takenOver)
+        queue.close(.shutdown)
+        #expect(queue.isClosed)
+        #expect(!queue.pushReliable(400))
+        guard case .closed(.takenOver) = await queue.next() else {
+            Issue.record("the first close reason did not stay")
+            return
+        }
+    }
+
+    @Test func queryPayloadsLeaveTheTokenOut() {
+        let payload = HTTPIngress.queryPayload(URI("/v1/query/a?b=1&access_token=eyJx.eyJy.sig&access%5Ftoken=eyJz&c=2"))
+        #expect(String(decoding: payload, as: UTF8.self) == #"{"b":"1","c":"2"}"#)
     }
 
     @Test func singleFlightHandsTheLeadersValueToEveryWaiter() async {

@@ -155,7 +155,12 @@ struct RouterTests {
             for _ in 0..<6 {
                 statuses.append(try await harness.request("job.run", expect: .ack).headers[HeaderName.status] ?? "none")
             }
-            #expect(statuses == ["ok", "ok", "ok", "unavailable", "unavailable", "unavailable"])
+            // Room for three: never more than three ok, every other answer unavailable. (On a
+            // loaded machine a store can time out and answer unavailable although it was
+            // kept, so which three are ok is not fixed.)
+            #expect(statuses.filter { $0 == "ok" }.count <= 3, "\(statuses)")
+            #expect(statuses.filter { $0 == "unavailable" }.count == 6 - statuses.filter { $0 == "ok" }.count, "\(statuses)")
+            #expect(statuses.contains("ok"), "\(statuses)")
             #expect(try await harness.jetStream.streamInfo(FabricNames.Stream.work).messages == 3)
         }
         await harness.stop()
