@@ -46,4 +46,43 @@ struct FanoutTests {
             }
         }
     }
+
+    @Test func aUserMessageReachesEverySessionOfThatPrincipalAndNoOther() async throws {
+        try await WSHarness.run { harness in
+            let adapter = try await harness.adapter(name: "ws-user")
+            try await adapter.run {
+                func connect(_ principal: String, session: String) async throws -> WSTestClient {
+                    let client = try await WSTestClient.connect(
+                        try await adapter.endpoint("session=\(session)"),
+                        headers: [.authorization: "Bearer \(harness.tokens.valid(sub: principal))"])
+                    #expect(await client.frame("ready") != nil)
+                    return client
+                }
+                let phone = try await connect("carol", session: "phone")
+                let laptop = try await connect("carol", session: "laptop")
+                let other = try await connect("dave", session: "phone")
+                func send(to principal: String, _ number: Int) throws {
+                    let envelope = Envelope(type: "note.new", source: .internal, payload: Array(#"{"n":\#(number)}"#.utf8))
+                    try harness.connection.publish(
+                        FabricNames.Subject.outUser(principal: principal), headers: envelope.headers, payload: envelope.payload)
+                }
+                try send(to: "carol", 1)
+                try send(to: "dave", 2)
+                for client in [phone, laptop] {
+                    #expect(await client.count(atLeast: 1) { $0.op == "message" })
+                    #expect(
+                        client.messages.filter { $0.op == "message" }.compactMap { $0.json?["payload"] } == [
+                            .object(["n": .number(1)])
+                        ])
+                }
+                // Dave's own message came after Carol's on one connection: had hers reached him, it would be here first.
+                #expect(await other.count(atLeast: 1) { $0.op == "message" })
+                #expect(
+                    other.messages.filter { $0.op == "message" }.compactMap { $0.json?["payload"] } == [
+                        .object(["n": .number(2)])
+                    ])
+                for client in [phone, laptop, other] { await client.close() }
+            }
+        }
+    }
 }
