@@ -6,7 +6,12 @@ import Dispatch
 enum Blocking {
     static func run<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
+            // Not `DispatchQueue.global()`: on Linux that is the pool Swift concurrency runs
+            // its tasks on, as wide as the machine has cores, so two blocking calls on two
+            // cores would stall every task of the process (seen as ack waits expiring under
+            // load). A serial queue of its own targets Dispatch's overcommit pool, which
+            // adds a thread when all are busy instead.
+            DispatchQueue(label: "fabric.nats.blocking").async { continuation.resume(returning: body()) }
         }
     }
 

@@ -15,18 +15,11 @@ struct HTTPAdapterCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var ports: HTTPPortOptions
 
-    @Flag(
-        name: .customLong("development-key"),
-        help: "Trust the development key (auth.dev_key_file or <up.data_dir>/dev-jwks.json) when no JWKS is configured.")
-    var developmentKey = false
+    @OptionGroup var developmentKey: DevelopmentKeyOption
 
     func run() async throws {
         let runtime = try Runtime.start(global, role: "adapter-http", overrides: ports.overrides)
-        let auth = runtime.config.auth
-        guard auth.hasKeySource || developmentKey else {
-            throw ValidationFailure(message: "auth: needs jwks_file or jwks_url (or --development-key on a laptop)")
-        }
-        let developmentKeyFile = auth.developmentKeyPath(dataDirectory: runtime.config.up.dataDir)
+        let developmentKeyFile = try developmentKey.keyFile(runtime.config)
         let context = try await RoleContext.connect(runtime, role: "adapter-http")
         let (adapter, services) = try await Self.makeAdapter(context, developmentKey: developmentKeyFile)
         let control = adapter.controlAPI(token: runtime.config.admin.token)
@@ -52,13 +45,7 @@ struct HTTPAdapterCommand: AsyncParsableCommand {
                 throw ValidationFailure(message: "\(name): \(problem)")
             }
         }
-        let verifier: TokenVerifier
-        do {
-            verifier = try await TokenVerifier.load(
-                config: config.auth, developmentKey: config.auth.hasKeySource ? nil : developmentKey, logger: context.logger)
-        } catch {
-            throw ValidationFailure(message: "auth: \(error)")
-        }
+        let verifier = try await context.tokenVerifier(developmentKey: developmentKey)
         let topology = FabricTopology(config: config.jetstream)
         let configBucket = try await context.jetStream.ensureKeyValue(topology.configBucket)
         let cacheBucket = try await context.jetStream.ensureKeyValue(topology.cacheBucket)

@@ -15,18 +15,11 @@ struct WebSocketAdapterCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var ports: WebSocketPortOptions
 
-    @Flag(
-        name: .customLong("development-key"),
-        help: "Trust the development key (auth.dev_key_file or <up.data_dir>/dev-jwks.json) when no JWKS is configured.")
-    var developmentKey = false
+    @OptionGroup var developmentKey: DevelopmentKeyOption
 
     func run() async throws {
         let runtime = try Runtime.start(global, role: "adapter-ws", overrides: ports.overrides)
-        let auth = runtime.config.auth
-        guard auth.hasKeySource || developmentKey else {
-            throw ValidationFailure(message: "auth: needs jwks_file or jwks_url (or --development-key on a laptop)")
-        }
-        let developmentKeyFile = auth.developmentKeyPath(dataDirectory: runtime.config.up.dataDir)
+        let developmentKeyFile = try developmentKey.keyFile(runtime.config)
         let context = try await RoleContext.connect(runtime, role: "adapter-ws")
         let (adapter, services) = try await Self.makeAdapter(context, developmentKey: developmentKeyFile)
         try await context.run(services + [adapter])
@@ -41,13 +34,7 @@ struct WebSocketAdapterCommand: AsyncParsableCommand {
         if config.ws.port > 0, let problem = PortCheck.inUse(host: config.ws.host, port: config.ws.port) {
             throw ValidationFailure(message: "ws.port: \(problem)")
         }
-        let verifier: TokenVerifier
-        do {
-            verifier = try await TokenVerifier.load(
-                config: config.auth, developmentKey: config.auth.hasKeySource ? nil : developmentKey, logger: context.logger)
-        } catch {
-            throw ValidationFailure(message: "auth: \(error)")
-        }
+        let verifier = try await context.tokenVerifier(developmentKey: developmentKey)
         let configBucket = try await context.configBucket()
         let adapter: WebSocketAdapter
         do {
