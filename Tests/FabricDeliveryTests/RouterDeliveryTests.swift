@@ -83,14 +83,23 @@ struct RouterDeliveryTests {
         }
     }
 
-    @Test func aServiceWhoseBackendAlwaysFailsDoesNotDelayAnother() async throws {
-        try await DeliveryHarness.run(yaml: "  services:\n    bad: { concurrency: 4 }\n    good: {}\n") { harness in
+    @Test func servicesWhoseBackendsFailOrHangDoNotDelayAnother() async throws {
+        let services = """
+              services:
+                bad: { concurrency: 4 }
+                stuck: { concurrency: 2, attempt_timeout: 1s }
+                good: {}
+            """
+        try await DeliveryHarness.run(yaml: services) { harness in
             let policy = RetryPolicy(
                 attempts: 1000, initial: .milliseconds(50), max: .milliseconds(200), multiplier: 2, jitter: 0.2)
             let bad = try await TestBackend.start(harness.connection, service: "bad") { _ in .retry("down") }
+            // Never answers: every attempt holds one of the service's two slots until it times out.
+            let stuck = try await TestBackend.start(harness.connection, service: "stuck") { _ in nil }
             let good = try await TestBackend.start(harness.connection, service: "good")
             try await harness.with([harness.delivery()]) {
                 for _ in 0..<200 { try await harness.storeWork(service: "bad", retry: policy) }
+                for _ in 0..<20 { try await harness.storeWork(service: "stuck", retry: policy) }
                 var ids: Set<String> = []
                 for _ in 0..<50 {
                     let id = FabricID.generate()
@@ -103,7 +112,9 @@ struct RouterDeliveryTests {
                     stream: FabricNames.Stream.work, consumer: FabricNames.workConsumer(service: "bad"))
                 #expect(backlog.pending + UInt64(backlog.ackPending) > 0)
                 #expect(try await harness.count(FabricNames.Stream.work, subject: "fabric.work.bad") == 200)
+                #expect(try await harness.count(FabricNames.Stream.work, subject: "fabric.work.stuck") == 20)
                 #expect(bad.count > 0)
+                #expect(stuck.count > 0)
                 #expect(try await harness.count(FabricNames.Stream.deadLetter) == 0)
             }
         }
