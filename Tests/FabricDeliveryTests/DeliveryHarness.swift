@@ -13,24 +13,8 @@ struct DeliveryHarness {
     let connection: NATSConnection
     let jetStream: JetStream
     let config: FabricConfig
-    let children = Children()
-
-    /// Processes a test started against this server, stopped with it whatever happens:
-    /// an orphan would reconnect forever and could join a later test's server on the same port.
-    final class Children: Sendable {
-        private let list = Mutex<[ChildProcess]>([])
-
-        /// Registers `process` and returns it.
-        @discardableResult
-        func adopt(_ process: ChildProcess) -> ChildProcess {
-            list.withLock { $0.append(process) }
-            return process
-        }
-
-        func stopAll() async {
-            for process in list.withLock({ $0 }) where process.isRunning { await process.stop() }
-        }
-    }
+    /// Processes a test started, stopped with the harness however the test ends.
+    let children = ChildProcesses()
 
     /// Runs `body` against a fresh harness and stops it (server, children) however `body` ends.
     static func run<Result>(

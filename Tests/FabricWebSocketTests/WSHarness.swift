@@ -21,22 +21,8 @@ struct WSHarness: Sendable {
     let config: FabricConfig
     let directory: String
     let jwksFile: String
-    let children = Children()
-
     /// Processes a test started, stopped with the harness however the test ends.
-    final class Children: Sendable {
-        private let list = Mutex<[ChildProcess]>([])
-
-        @discardableResult
-        func adopt(_ process: ChildProcess) -> ChildProcess {
-            list.withLock { $0.append(process) }
-            return process
-        }
-
-        func stopAll() async {
-            for process in list.withLock({ $0 }) where process.isRunning { await process.stop() }
-        }
-    }
+    let children = ChildProcesses()
 
     static let logger: Logger = {
         var logger = Logger(label: "ws-harness")
