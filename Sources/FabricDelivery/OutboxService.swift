@@ -21,6 +21,7 @@ final class OutboxService: Sendable {
     let metricsInterval: Duration
     private let commands: AsyncStream<OutboxCommand>
     private let input: AsyncStream<OutboxCommand>.Continuation
+    private let hints = OutboxHints()
 
     var logger: Logger { context.logger }
     var connection: NATSConnection { jetStream.connection }
@@ -32,6 +33,8 @@ final class OutboxService: Sendable {
             metrics: OutboxMetrics(), logger: logger)
         self.maxPerClient = config.jetstream.outboxMaxPerClient
         self.metricsInterval = config.delivery.metricsInterval
+        // Unbounded, yet bounded in practice: presence events are one per session change,
+        // and hints are coalesced per client (`OutboxHints`), not one per message.
         (commands, input) = AsyncStream.makeStream(of: OutboxCommand.self)
     }
 
@@ -81,11 +84,13 @@ final class OutboxService: Sendable {
                 guard let event = presence(message) else { return }
                 input.yield(.connected(event, start: true))
             },
-            try connection.subscribe(to: FabricNames.Subject.outboxAll) { message in
-                input.yield(.hinted(client: String(message.subject.dropFirst(prefix)), start: false))
+            try connection.subscribe(to: FabricNames.Subject.outboxAll) { [hints] message in
+                let client = String(message.subject.dropFirst(prefix))
+                if hints.add(client, serve: false) { input.yield(.hinted(client: client, start: false)) }
             },
-            try connection.subscribe(to: FabricNames.Subject.outboxAll, queue: queue) { message in
-                input.yield(.hinted(client: String(message.subject.dropFirst(prefix)), start: true))
+            try connection.subscribe(to: FabricNames.Subject.outboxAll, queue: queue) { [hints] message in
+                let client = String(message.subject.dropFirst(prefix))
+                if hints.add(client, serve: true) { input.yield(.hinted(client: client, start: true)) }
             },
         ]
     }
@@ -117,6 +122,9 @@ final class OutboxService: Sendable {
         for await command in commands {
             switch command {
             case .connected(let event, let serve):
+                // Session ids are time-sortable: the connect of a session older than the one
+                // served here is a late announcement, not a takeover.
+                if let current = pumps[event.client]?.session, event.session < current { break }
                 if !serve {
                     context.metrics.connects.increment()
                     online.insert(event.client)
@@ -148,6 +156,7 @@ final class OutboxService: Sendable {
                     }
                 }
             case .hinted(let client, let serve):
+                hints.taken(client, serve: serve)
                 if let pump = pumps[client] {
                     pump.signal.wake()
                 } else if serve, !online.contains(client), !offline.contains(client) {

@@ -58,11 +58,15 @@ final class EventStreamRegistry: Sendable {
     }
 
     /// A session of `client` started somewhere (a presence connect): the stream holding
-    /// another session of it here is taken over. Returns that stream, if any.
+    /// an older session of it here is taken over. Returns that stream, if any.
+    ///
+    /// Session ids are time-sortable `FabricID`s: a connect of a session older than the
+    /// one held here is a late announcement (a connect still in flight when a newer
+    /// stream opened, here or elsewhere) and changes nothing.
     @discardableResult
     func sessionStarted(client: String, session: String) -> EventStream? {
         let displaced = state.withLock { state -> EventStream? in
-            guard let holder = state.holders[client], holder.session != session else { return nil }
+            guard let holder = state.holders[client], holder.session < session else { return nil }
             state.holders[client] = nil
             return holder
         }

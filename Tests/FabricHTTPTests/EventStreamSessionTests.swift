@@ -123,14 +123,22 @@ struct EventStreamSessionTests {
                     #expect(closing.json["reason"] == .string("session-taken-over"))
                     #expect(try await first.nextFrame() == nil)
                     #expect(await eventually { http.adapter.eventStreams == 1 })
+                    #expect(await eventually { presence.messages.count == 3 })
+                    let events = try presence.messages.map { ($0.subject, try PresenceEvent.decode($0.payload)) }
+
+                    // A late copy of the first session's connect (one still in flight when the
+                    // second stream opened) takes nothing over: that session is older.
+                    let stale = try #require(presence.messages.first)
+                    try environment.connection.publish(FabricNames.Subject.presenceConnect, payload: stale.payload)
+                    try await environment.connection.flush()
 
                     // The new stream holds the session: the client's queued messages reach it.
                     let sequence = try await Self.queue(environment, to: clientID, 1)
                     #expect(try await second.nextEvent()?.id == String(sequence))
                     #expect(try await eventually(timeout: .seconds(30)) { try await Self.depth(environment, clientID) == 0 })
+                    #expect(http.adapter.eventStreams == 1)
 
                     // The old session's disconnect went out before the new one's connect.
-                    let events = try presence.messages.map { ($0.subject, try PresenceEvent.decode($0.payload)) }
                     #expect(
                         events.map(\.0) == [
                             FabricNames.Subject.presenceConnect, FabricNames.Subject.presenceDisconnect,

@@ -141,6 +141,18 @@ struct ResumeTests {
                 _ = try await queue(harness, "t2", for: client)
                 #expect(try await receive(1, on: moved).map(\.payload) == ["t2"])
                 #expect(old.messages.filter { $0.op == "message" }.isEmpty)
+
+                // A late connect of an older session (still in flight when this one opened)
+                // takes nothing over, here or in delivery.
+                let oldSession = try #require(await old.frame("ready")?.string("session"))
+                let stale = PresenceEvent(
+                    client: client, principal: "alice", instance: "elsewhere", protocol: "ws", session: oldSession,
+                    lastSequence: 0)
+                try harness.connection.publish(FabricNames.Subject.presenceConnect, payload: stale.json)
+                try await harness.connection.flush()
+                _ = try await queue(harness, "t3", for: client)
+                #expect(try await receive(2, on: moved).map(\.payload) == ["t2", "t3"])
+                #expect(!moved.isClosed)
                 await moved.close()
             }
         }
