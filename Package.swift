@@ -177,7 +177,12 @@ let package = Package(
         ),
         .target(
             name: "FabricTestSupport",
-            dependencies: ["FabricCore", "FabricProcess"],
+            dependencies: [
+                "FabricCore",
+                "FabricProcess",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The adapter conformance suite: written once, run by every protocol adapter's tests

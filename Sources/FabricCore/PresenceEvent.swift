@@ -43,6 +43,11 @@ public struct PresenceEvent: Sendable, Hashable, Codable {
     /// When it happened, milliseconds since the Unix epoch.
     public var time: UInt64
 
+    /// Whether this event's session started after `held`: session ids are time-sortable
+    /// `FabricID`s, so the connect of an older session is a late announcement (still in
+    /// flight when a newer connection opened), never a takeover.
+    public func isNewer(than held: String) -> Bool { session > held }
+
     enum CodingKeys: String, CodingKey {
         case client, principal, instance, `protocol`, session
         case lastSequence = "last_sequence"

@@ -122,8 +122,8 @@ final class OutboxService: Sendable {
         for await command in commands {
             switch command {
             case .connected(let event, let serve):
-                // Session ids are time-sortable: the connect of a session older than the one
-                // served here is a late announcement, not a takeover.
+                // A late connect of a session older than the one served here changes nothing
+                // (the order of `PresenceEvent.isNewer`; the same session's connect still counts).
                 if let current = pumps[event.client]?.session, event.session < current { break }
                 if !serve {
                     context.metrics.connects.increment()

@@ -57,17 +57,14 @@ final class EventStreamRegistry: Sendable {
         waiters.forEach { $0.resume() }
     }
 
-    /// A session of `client` started somewhere (a presence connect): the stream holding
-    /// an older session of it here is taken over. Returns that stream, if any.
-    ///
-    /// Session ids are time-sortable `FabricID`s: a connect of a session older than the
-    /// one held here is a late announcement (a connect still in flight when a newer
-    /// stream opened, here or elsewhere) and changes nothing.
+    /// A session started somewhere (a presence connect): the stream holding an older
+    /// session of its client here is taken over (`PresenceEvent.isNewer`). Returns that
+    /// stream, if any.
     @discardableResult
-    func sessionStarted(client: String, session: String) -> EventStream? {
+    func sessionStarted(_ event: PresenceEvent) -> EventStream? {
         let displaced = state.withLock { state -> EventStream? in
-            guard let holder = state.holders[client], holder.session < session else { return nil }
-            state.holders[client] = nil
+            guard let holder = state.holders[event.client], event.isNewer(than: holder.session) else { return nil }
+            state.holders[event.client] = nil
             return holder
         }
         displaced?.takeOver()

@@ -20,7 +20,7 @@ struct SessionTakeoverWatch: Service {
         do {
             subscription = try connection.subscribe(to: FabricNames.Subject.presenceConnect) { [registry] message in
                 guard let event = try? PresenceEvent.decode(message.payload) else { return }
-                registry.sessionStarted(client: event.client, session: event.session)
+                registry.sessionStarted(event)
             }
         } catch {
             // Takeovers on this instance still work; from elsewhere the old stream stays open.

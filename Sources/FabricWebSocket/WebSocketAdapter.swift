@@ -116,15 +116,12 @@ public final class WebSocketAdapter: Service, Sendable {
 
     /// A connection for the same client id announced on another instance (or by another
     /// session here) takes the session over: the local one is closed (`docs/delivery.md`).
-    ///
-    /// Only a newer session does: session ids are time-sortable `FabricID`s, and the
-    /// connect of an older one is a late announcement (still in flight when a newer
-    /// connection opened, here or elsewhere).
+    /// Only a newer session does (`PresenceEvent.isNewer`).
     private func watchTakeovers() throws(NATSError) -> NATSSubscription {
         let registry = context.registry
         return try context.connection.subscribe(to: FabricNames.Subject.presenceConnect) { message in
             guard let event = try? PresenceEvent.decode(message.payload),
-                let local = registry.session(holding: event.client), local.sessionID < event.session
+                let local = registry.session(holding: event.client), event.isNewer(than: local.sessionID)
             else { return }
             local.takeOver()
         }

@@ -50,23 +50,12 @@ struct RouterHarness {
 
     /// Runs `services` while `body` runs, then shuts them down gracefully.
     func with<Result: Sendable>(_ services: [any Service], _ body: () async throws -> Result) async throws -> Result {
-        let group = ServiceGroup(services: services, logger: RouterHarness.logger)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+        try await withServices(services, logger: RouterHarness.logger) {
             for service in services {
                 if let backend = service as? FabricService { await backend.waitUntilReady() }
                 if let router = service as? RouterService { await router.waitUntilRouting() }
             }
-            do {
-                let result = try await body()
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
+            return try await body()
         }
     }
 

@@ -110,20 +110,7 @@ struct WSHarness: Sendable {
 
     /// Runs `services` while `body` runs, then shuts them down gracefully.
     func with<Result: Sendable>(_ services: [any Service], _ body: () async throws -> Result) async throws -> Result {
-        let group = ServiceGroup(services: services, logger: WSHarness.logger)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                let result = try await body()
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-        }
+        try await withServices(services, logger: WSHarness.logger, body)
     }
 
     /// Queues a message for `client` in `FABRIC_OUTBOX`, as the SDK's `outbox(toClient:)` does.
