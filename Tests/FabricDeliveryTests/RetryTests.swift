@@ -174,11 +174,15 @@ struct LongAttemptTests {
             // Long enough that a loaded machine never lets an attempt outlive it (which would
             // make the server hand the message out again meanwhile); the redelivery after the
             // kill waits for it.
-            let environment = ["FABRIC_DELIVERY__ACK_WAIT": "3s"]
+            // A reply lost on a loaded machine costs an attempt after 2 s rather than the default
+            // 30 s, so the count still moves.
+            let environment = ["FABRIC_DELIVERY__ACK_WAIT": "3s", "FABRIC_DELIVERY__ATTEMPT_TIMEOUT": "2s"]
             let first = try await DeliveryProcess.start(harness, services: ["counted"], environment: environment)
             let id = FabricID.generate()
             let stored = try await harness.storeWork(service: "counted", id: id, retry: policy)
-            #expect(await eventually { backend.deliveries(of: id).count == 2 })
+            #expect(
+                await eventually(timeout: .seconds(30)) { backend.deliveries(of: id).count == 2 },
+                "\(backend.deliveries(of: id).map(\.attempt)) \(first.process.output)")
             // Killed once the second failure is on record (before that, a crash may cost one more attempt).
             let record = FabricNames.Subject.failure(service: "counted", sequence: stored.sequence)
             #expect(
