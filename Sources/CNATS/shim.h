@@ -11,4 +11,11 @@
 // and falls back to the public header API otherwise.
 natsStatus natsMsg_create(natsMsg **newMsg, const char *subject, int subjLen, const char *reply, int replyLen,
                           const char *buf, int bufLen, int hdrLen);
+
+// nats.c's internal publish, exported by libnats 3.4 but not declared in nats.h: the public
+// calls pass directFlush=false, which writes at once only with SendAsap. With SendAsap off it
+// lets each publish choose: write now (directFlush) or leave the bytes in the buffer for the
+// next writing publish, a full buffer or nats.c's flusher (1 ms). The router batches a flood
+// this way and still writes a lone message at once. Same 3.4.x guard as natsMsg_create.
+natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply, bool directFlush);
 #endif

@@ -23,6 +23,9 @@ public struct RouterConfig: Sendable, Hashable {
     public var storeQueue: Int
     /// How long a store may take before the router answers `unavailable`.
     public var storeTimeout: Duration
+    /// `fabric router` only (its own connection): a republish is written at once unless more
+    /// messages wait behind it, so a flood goes out in batches and a lone message at once.
+    public var batchWhenBusy: Bool
 
     init(reader: ConfigReader) throws(ValidationError) {
         source = try reader.choice("source", default: .kv)
@@ -32,6 +35,7 @@ public struct RouterConfig: Sendable, Hashable {
         storeConcurrency = try reader.int("store_concurrency", default: 512, in: 1...100_000)
         storeQueue = try reader.int("store_queue", default: 10_000, in: 1...10_000_000)
         storeTimeout = try reader.duration("store_timeout", default: .seconds(2), minimum: .milliseconds(10))
+        batchWhenBusy = try reader.bool("batch_when_busy", default: true)
         try reader.finish()
     }
 }

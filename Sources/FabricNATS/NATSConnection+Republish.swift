@@ -10,9 +10,11 @@ extension NATSConnection {
     /// with `headers` set on top (replacing same-named ones).
     ///
     /// The copy stays in C (no Swift strings for the headers being carried along): this is
-    /// the router's hot path.
+    /// the router's hot path. `flush: false` may leave it in nats.c's buffer while more
+    /// messages wait (`NATSOptions.batchWhenBusy`).
     public func republish(
-        _ message: borrowing NATSMessageView, to subject: String, replyTo: String?, setting headers: Headers
+        _ message: borrowing NATSMessageView, to subject: String, replyTo: String?, setting headers: Headers,
+        flush: Bool = true
     ) throws(NATSError) {
         let body = message.payload
         if NATSWireMessage.isAvailable {
@@ -21,7 +23,7 @@ extension NATSConnection {
                     message.raw, subject: subject, replyTo: replyTo, setting: headers, bytes: body)
             else { throw NATSError(.invalidArgument, message: "republish to \(subject): a header cannot be encoded") }
             defer { natsMsg_Destroy(copy) }
-            try check(natsConnection_PublishMsg(raw, copy), "republish to \(subject)")
+            try check(send(copy, flush: flush), "republish to \(subject)")
             return
         }
         var created: OpaquePointer?

@@ -17,6 +17,8 @@ public final class NATSConnection: @unchecked Sendable {
     let logger: Logger
     let callbacksID: Int
     let requests: RequestMux
+    /// Each publish says whether it is written at once (`NATSOptions.batchWhenBusy`).
+    @usableFromInline let flushesPerPublish: Bool
     private let closed = Atomic<Bool>(false)
 
     /// Connects to the first reachable server of `options.urls`.
@@ -63,6 +65,7 @@ public final class NATSConnection: @unchecked Sendable {
         self.logger = logger
         self.callbacksID = callbacksID
         self.requests = RequestMux()
+        self.flushesPerPublish = options.choosesFlushPerPublish
     }
 
     deinit {
@@ -96,17 +99,34 @@ public final class NATSConnection: @unchecked Sendable {
     ) throws(NATSError) {
         let status =
             payload.withContiguousStorageIfAvailable { buffer in
-                publish(subject, headers: headers, bytes: UnsafeRawBufferPointer(buffer), replyTo: replyTo)
-            } ?? Array(payload).withUnsafeBytes { publish(subject, headers: headers, bytes: $0, replyTo: replyTo) }
+                publish(subject, headers: headers, bytes: UnsafeRawBufferPointer(buffer), replyTo: replyTo, flush: true)
+            } ?? Array(payload).withUnsafeBytes { publish(subject, headers: headers, bytes: $0, replyTo: replyTo, flush: true) }
         if let error = status { throw error }
     }
 
-    /// Publishes raw bytes; nil on success.
+    /// Publishes raw bytes; nil on success. `flush: false` may leave them in nats.c's
+    /// buffer (`NATSOptions.batchWhenBusy`).
     @usableFromInline
-    func publish(_ subject: String, headers: Headers?, bytes: UnsafeRawBufferPointer, replyTo: String?) -> NATSError? {
+    func publish(
+        _ subject: String, headers: Headers?, bytes: UnsafeRawBufferPointer, replyTo: String?, flush: Bool
+    )
+        -> NATSError?
+    {
         let status: natsStatus
         if let headers, !headers.isEmpty {
-            status = publishMessage(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)
+            status = publishMessage(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes, flush: flush)
+        } else if flushesPerPublish {
+            var message: OpaquePointer?
+            status = bytes.withMemoryRebound(to: CChar.self) { chars in
+                // An empty body still gets a valid source pointer for nats.c's copy.
+                let created = natsMsg_create(
+                    &message, subject, Int32(subject.utf8.count), replyTo, Int32(replyTo?.utf8.count ?? 0),
+                    chars.baseAddress ?? UnsafeRawPointer(NATSConnection.emptyBody.utf8Start).assumingMemoryBound(to: CChar.self),
+                    Int32(chars.count), 0)
+                guard created == NATS_OK, let message else { return created }
+                defer { natsMsg_Destroy(message) }
+                return send(message, flush: flush)
+            }
         } else if let replyTo {
             status = natsConnection_PublishRequest(raw, subject, replyTo, bytes.baseAddress, Int32(bytes.count))
         } else {
@@ -115,14 +135,15 @@ public final class NATSConnection: @unchecked Sendable {
         return status == NATS_OK ? nil : NATSError(status: status, context: "publish to \(subject)")
     }
 
-    private func publishMessage(subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer) -> natsStatus
-    {
+    private func publishMessage(
+        subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer, flush: Bool
+    ) -> natsStatus {
         if NATSWireMessage.isAvailable {
             guard let message = NATSWireMessage.make(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes) else {
                 return NATS_INVALID_ARG
             }
             defer { natsMsg_Destroy(message) }
-            return natsConnection_PublishMsg(raw, message)
+            return send(message, flush: flush)
         }
         var message: OpaquePointer?
         var status = natsMsg_Create(
@@ -132,6 +153,16 @@ public final class NATSConnection: @unchecked Sendable {
         status = NATSHeaderWriter.write(headers, to: message)
         guard status == NATS_OK else { return status }
         return natsConnection_PublishMsg(raw, message)
+    }
+
+    /// A terminating zero byte, the body of an empty message.
+    @usableFromInline static let emptyBody: StaticString = ""
+
+    /// Publishes a built message: written at once unless this connection batches and
+    /// `flush` is false.
+    func send(_ message: OpaquePointer, flush: Bool) -> natsStatus {
+        // nil reply: nats.c takes the message's own.
+        flushesPerPublish ? natsConn_publish(raw, message, nil, flush) : natsConnection_PublishMsg(raw, message)
     }
 
     /// Waits until the server has processed everything published so far.

@@ -43,8 +43,20 @@ public struct NATSMessage: Sendable, Hashable {
 /// handler; reading it allocates only what the caller asks for.
 public struct NATSMessageView: ~Copyable {
     let raw: OpaquePointer
+    let subscription: OpaquePointer?
 
-    init(raw: OpaquePointer) { self.raw = raw }
+    init(raw: OpaquePointer, subscription: OpaquePointer? = nil) {
+        self.raw = raw
+        self.subscription = subscription
+    }
+
+    /// True when more messages of the same subscription wait behind this one. A hint (the
+    /// reader may queue more at any moment) for handlers that batch their writes.
+    public var moreQueued: Bool {
+        guard let subscription else { return false }
+        var pending: Int32 = 0
+        return natsSubscription_GetPending(subscription, &pending, nil) == NATS_OK && pending > 0
+    }
 
     /// Subject it was published to.
     public var subject: String { String(cString: natsMsg_GetSubject(raw)) }

@@ -67,6 +67,13 @@ public struct NATSOptions: Sendable, Hashable {
     public var maxPingsOut: Int
     /// Write each publish to the socket immediately.
     public var sendAsap: Bool
+    /// With `sendAsap`: a publish that says `flush: false` (the router's, while more
+    /// messages wait behind the one it handles) stays in nats.c's buffer until the next
+    /// publish that writes, a full buffer or nats.c's flusher (1 ms); every other publish
+    /// is written at once. Only for connections whose publishes all go through this module:
+    /// nats.c's own (JetStream acks, PONGs, flow control) then wait for the flusher.
+    /// Without the verified nats.c (3.4.x) it does nothing.
+    public var batchWhenBusy: Bool
     /// Deliver subscriptions from a shared thread pool.
     public var globalMessageDelivery: Bool
     /// Threads in the shared delivery pool (process-wide; the largest value asked wins).
@@ -85,7 +92,7 @@ public struct NATSOptions: Sendable, Hashable {
         tls: TLS? = nil, connectTimeout: Duration = .seconds(2), retryOnFailedConnect: Bool = false,
         maxReconnectAttempts: Int = -1, reconnectWait: Duration = .milliseconds(250),
         reconnectJitter: Duration = .milliseconds(100), reconnectBufferBytes: Int = 8 << 20,
-        pingInterval: Duration = .seconds(20), maxPingsOut: Int = 3, sendAsap: Bool = true,
+        pingInterval: Duration = .seconds(20), maxPingsOut: Int = 3, sendAsap: Bool = true, batchWhenBusy: Bool = false,
         globalMessageDelivery: Bool = true, deliveryPoolSize: Int = 2, pendingMessagesLimit: Int = 65536,
         pendingBytesLimit: Int = 64 << 20, jetStreamTimeout: Duration = .seconds(5)
     ) {
@@ -107,10 +114,17 @@ public struct NATSOptions: Sendable, Hashable {
         self.pingInterval = pingInterval
         self.maxPingsOut = maxPingsOut
         self.sendAsap = sendAsap
+        self.batchWhenBusy = batchWhenBusy
         self.globalMessageDelivery = globalMessageDelivery
         self.deliveryPoolSize = deliveryPoolSize
         self.pendingMessagesLimit = pendingMessagesLimit
         self.pendingBytesLimit = pendingBytesLimit
         self.jetStreamTimeout = jetStreamTimeout
     }
+}
+
+extension NATSOptions {
+    /// True when publishes choose whether to write at once: `batchWhenBusy` on the nats.c
+    /// whose internal publish was verified.
+    var choosesFlushPerPublish: Bool { sendAsap && batchWhenBusy && NATSWireMessage.isAvailable }
 }

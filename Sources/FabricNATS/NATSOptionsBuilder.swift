@@ -38,7 +38,8 @@ enum NATSOptionsBuilder {
         try check(natsOptions_SetReconnectBufSize(opts, Int32(options.reconnectBufferBytes)), "set reconnect buffer")
         try check(natsOptions_SetPingInterval(opts, options.pingInterval.milliseconds), "set ping interval")
         try check(natsOptions_SetMaxPingsOut(opts, Int32(options.maxPingsOut)), "set max pings out")
-        try check(natsOptions_SetSendAsap(opts, options.sendAsap), "set send asap")
+        // Publish by publish when batching: nats.c's own switch would write every one.
+        try check(natsOptions_SetSendAsap(opts, options.sendAsap && !options.choosesFlushPerPublish), "set send asap")
         try check(natsOptions_UseGlobalMessageDelivery(opts, options.globalMessageDelivery), "use global delivery")
         try check(natsOptions_SetMaxPendingMsgs(opts, Int32(options.pendingMessagesLimit)), "set max pending")
         if let user = options.user {

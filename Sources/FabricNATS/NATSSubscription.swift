@@ -56,6 +56,12 @@ public final class NATSSubscription: @unchecked Sendable {
     /// Messages handed to the handler or the stream.
     public var deliveredCount: Int { sink.delivered.load(ordering: .relaxed) }
 
+    /// Messages received from the server and not yet handed to the handler or the stream.
+    public var pendingMessages: Int {
+        var pending: Int32 = 0
+        return natsSubscription_GetPending(raw, &pending, nil) == NATS_OK ? Int(pending) : 0
+    }
+
     /// True while nats.c still delivers to this subscription.
     public var isValid: Bool { natsSubscription_IsValid(raw) }
 }
@@ -69,7 +75,7 @@ class SubscriptionSink: @unchecked Sendable {
     let delivered = Atomic<Int>(0)
     let dropped = Atomic<Int>(0)
 
-    func deliver(_ message: OpaquePointer) {}
+    func deliver(_ message: OpaquePointer, subscription: OpaquePointer?) {}
     func finish() {}
 }
 
@@ -81,9 +87,9 @@ final class HandlerSink: SubscriptionSink, @unchecked Sendable {
         self.handler = handler
     }
 
-    override func deliver(_ message: OpaquePointer) {
+    override func deliver(_ message: OpaquePointer, subscription: OpaquePointer?) {
         delivered.add(1, ordering: .relaxed)
-        handler(NATSMessageView(raw: message))
+        handler(NATSMessageView(raw: message, subscription: subscription))
     }
 }
 
@@ -98,7 +104,7 @@ final class StreamSink: SubscriptionSink, @unchecked Sendable {
         self.dropCounter = Counter(label: "fabric_nats_subscription_dropped_total", dimensions: [("subscription", label)])
     }
 
-    override func deliver(_ message: OpaquePointer) {
+    override func deliver(_ message: OpaquePointer, subscription: OpaquePointer?) {
         switch continuation.yield(NATSMessage(copying: message)) {
         case .enqueued:
             delivered.add(1, ordering: .relaxed)
@@ -121,7 +127,7 @@ func natsMessageCallback(
     guard let message else { return }
     defer { natsMsg_Destroy(message) }
     guard let closure else { return }
-    Unmanaged<SubscriptionSink>.fromOpaque(closure).takeUnretainedValue().deliver(message)
+    Unmanaged<SubscriptionSink>.fromOpaque(closure).takeUnretainedValue().deliver(message, subscription: subscription)
 }
 
 func natsSubscriptionCompleteCallback(_ closure: UnsafeMutableRawPointer?) {

@@ -10,7 +10,8 @@ import Synchronization
 /// `fabric.svc.<service>[.<n>]` (at-most-once) or `FABRIC_WORK` (at-least-once).
 ///
 /// Matching and at-most-once republishing run synchronously on nats.c's delivery
-/// thread (no copy, no thread hop). Stores need the stream's acknowledgement, so those
+/// thread (no copy, no thread hop); on a connection with `batchWhenBusy` a republish is
+/// written at once only when no message waits behind it, so a flood goes out in batches. Stores need the stream's acknowledgement, so those
 /// messages are copied into a bounded queue that a pool of tasks stores concurrently;
 /// when the queue is full the publisher is told `unavailable` at once.
 public final class RouterService: Service, Sendable {
@@ -200,7 +201,11 @@ public final class RouterService: Service, Sendable {
                 case .atMostOnce:
                     let subject = FabricNames.Subject.service(service, partition: partition)
                     do {
-                        try connection.republish(message, to: subject, replyTo: ownsReply ? reply : nil, setting: stamps)
+                        // While more messages wait, the copy may stay in the write buffer: the
+                        // last one of a burst writes them all (`batch_when_busy`).
+                        try connection.republish(
+                            message, to: subject, replyTo: ownsReply ? reply : nil, setting: stamps,
+                            flush: !message.moreQueued)
                     } catch {
                         logger.warning("republish failed", metadata: ["subject": "\(subject)", "error": "\(error)"])
                         answer(reply, expect: expect, status: .unavailable, error: "cannot publish: \(error.message)")

@@ -113,6 +113,13 @@ struct BenchRouting {
         let client = try await NATSConnection.connect(options, logger: logger)
         let routerConnection = try await NATSConnection.connect(options, logger: logger)
         let backend = try await NATSConnection.connect(options, logger: logger)
+        // The flood's load generator batches its writes (nats.c's buffered mode, as `nats bench`
+        // does): one write per message would spend the shared two cores on the generator's
+        // system calls and nats-server's wake-ups instead of on the router being measured.
+        var floodOptions = options
+        floodOptions.name = "bench-flood"
+        floodOptions.sendAsap = false
+        let flooder = try await NATSConnection.connect(floodOptions, logger: logger)
         let jetStream = try JetStream(routerConnection)
         var settings = FabricConfig.defaults.jetstream
         settings.inMemory = true
@@ -137,15 +144,16 @@ struct BenchRouting {
             try await latency(client, subject: "fabric.in.bench.echo", envelopeType: "bench.echo", label: "via router (3 hops)")
             try await latency(client, subject: "fabric.in.bench.sdk", envelopeType: "bench.sdk", label: "via router to SDK echo")
             let direct = try await throughput(
-                client, receiver: backend, subject: "fabric.svc.bench-sink", label: "direct publish→subscribe")
+                flooder, receiver: backend, subject: "fabric.svc.bench-sink", label: "direct publish→subscribe")
             let routed = try await throughput(
-                client, receiver: backend, subject: "fabric.in.bench.flood", label: "via router, at-most-once")
+                flooder, receiver: backend, subject: "fabric.in.bench.flood", label: "via router, at-most-once")
             print(String(format: "router throughput ratio: %.2f of direct", routed / direct))
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
         _ = responder
         client.close()
+        flooder.close()
         routerConnection.close()
         backend.close()
     }

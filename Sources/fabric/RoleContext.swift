@@ -16,11 +16,17 @@ struct RoleContext {
     var logger: Logger { runtime.logger }
 
     /// Connects as `role` (to `urls`, or the configured ones) and ensures the topology.
-    static func connect(_ runtime: Runtime, role: String, urls: [String]? = nil) async throws -> RoleContext {
+    /// `batchWhenBusy` only for a connection no role acknowledges JetStream messages on
+    /// (`NATSOptions.batchWhenBusy`).
+    static func connect(
+        _ runtime: Runtime, role: String, urls: [String]? = nil, batchWhenBusy: Bool = false
+    ) async throws -> RoleContext {
         var natsConfig = runtime.config.nats
         if let urls { natsConfig.urls = urls }
         do {
-            let connection = try await NATSConnection.connect(NATSOptions(config: natsConfig, role: role), logger: runtime.logger)
+            var options = NATSOptions(config: natsConfig, role: role)
+            options.batchWhenBusy = batchWhenBusy
+            let connection = try await NATSConnection.connect(options, logger: runtime.logger)
             let jetStream = try JetStream(connection)
             for warning in try await FabricTopology(config: runtime.config.jetstream).ensure(on: jetStream) {
                 runtime.logger.warning("\(warning)")

@@ -18,7 +18,8 @@ struct RouterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let runtime = try Runtime.start(global, role: "router")
-        let context = try await RoleContext.connect(runtime, role: "router")
+        let context = try await RoleContext.connect(
+            runtime, role: "router", batchWhenBusy: runtime.config.router.batchWhenBusy)
         let router = try await RouterCommand.makeRouter(context, file: routesFile)
         try await context.run([router])
     }

@@ -15,6 +15,8 @@ struct ConfigTests {
         #expect(config.log.format == .text)
         #expect(config.jetstream.duplicateWindow == .seconds(120))
         #expect(config.up.natsPort == 4222)
+        #expect(config.router.batchWhenBusy)
+        #expect(config.router.subscriptions == 2)
     }
 
     @Test func valuesAreRead() throws {
@@ -33,6 +35,7 @@ struct ConfigTests {
             jetstream:
               duplicate_window: 5m
               work: { max_messages: 10 }
+            router: { batch_when_busy: false, subscriptions: 1 }
             """)
         #expect(config.instance == "edge-1")
         #expect(config.nats.urls == ["nats://127.0.0.1:5000", "nats://127.0.0.1:5001"])
@@ -44,6 +47,8 @@ struct ConfigTests {
         #expect(config.log.format == .json)
         #expect(config.jetstream.duplicateWindow == .seconds(300))
         #expect(config.jetstream.workMaxMessages == 10)
+        #expect(!config.router.batchWhenBusy)
+        #expect(config.router.subscriptions == 1)
     }
 
     @Test func environmentOverridesTheFile() throws {
