@@ -34,7 +34,8 @@ public enum EchoBackend {
     /// Creates the service.
     public static func make(connection: NATSConnection, jetStream: JetStream, name: String = "echo") -> FabricService {
         let service = FabricService(name: name, connection: connection, jetStream: jetStream)
-        service.on(">") { request, _ in
+        // Answers without suspending: on the delivery thread, like a C responder.
+        service.onImmediate(">") { request, _ in
             var headers: [String: String] = [:]
             for field in request.envelope.extra { headers[field.name] = field.value }
             let echo = Echo(

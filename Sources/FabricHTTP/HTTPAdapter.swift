@@ -122,12 +122,34 @@ public final class HTTPAdapter: Service, Sendable {
         // Hummingbird 2.28.1's initializer drops maxAgeTimeout; it must be set afterwards.
         if limits.maxConnectionAge > .zero { http2.maxAgeTimeout = limits.maxConnectionAge }
 
+        let streams = http2
+        // Every connection runs on its event loop (`EventLoopExecutor`).
         var listeners: [(Listener, Int, HTTPServerBuilder)] = []
-        if config.port >= 0 { listeners.append((.http, config.port, .http1(configuration: http1))) }
-        if config.h2cPort >= 0 { listeners.append((.h2c, config.h2cPort, .plaintextHTTP2(configuration: http2))) }
+        if config.port >= 0 {
+            listeners.append(
+                (
+                    .http, config.port,
+                    HTTPServerBuilder { EventLoopBoundChannel(inner: HTTP1Channel(responder: $0, configuration: http1)) }
+                ))
+        }
+        if config.h2cPort >= 0 {
+            listeners.append(
+                (
+                    .h2c, config.h2cPort,
+                    HTTPServerBuilder { EventLoopBoundChannel(inner: HTTP2Channel(responder: $0, configuration: streams)) }
+                ))
+        }
         if let tls = config.tls {
             let tlsConfiguration = try HTTPAdapter.tlsConfiguration(tls)
-            listeners.append((.https, tls.port, try .http2Upgrade(tlsConfiguration: tlsConfiguration, configuration: http2)))
+            listeners.append(
+                (
+                    .https, tls.port,
+                    HTTPServerBuilder {
+                        EventLoopBoundChannel(
+                            inner: try HTTP2UpgradeChannel(
+                                tlsConfiguration: tlsConfiguration, configuration: streams, responder: $0))
+                    }
+                ))
         }
         let pending = PendingListeners(count: listeners.count, readiness: readiness)
         return listeners.map { listener, port, server in

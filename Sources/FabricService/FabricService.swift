@@ -17,10 +17,26 @@ import Synchronization
 /// It receives `fabric.svc.<name>` and its partitions, answers requests (mapping thrown
 /// errors to `error`, `RetryableError` to `retry`), skips work whose `Fabric-Deadline`
 /// has passed and abandons it when the deadline passes mid-way, copies `Fabric-Cache`
-/// onto answers, and runs at most `concurrency` handlers at once.
+/// onto answers, and runs at most `concurrency` handlers at once. Handlers registered with
+/// `onImmediate` run on the delivery thread without a task.
 public final class FabricService: Service, Sendable {
     /// A handler.
     public typealias Handler = @Sendable (ServiceRequest, ServiceContext) async throws -> ServiceResponse
+    /// A handler that neither suspends nor blocks (`onImmediate`).
+    public typealias ImmediateHandler = @Sendable (ServiceRequest, ServiceContext) throws -> ServiceResponse
+
+    /// A registered handler.
+    enum Registered: Sendable {
+        case suspending(Handler)
+        case immediate(ImmediateHandler)
+    }
+
+    /// A message whose envelope was read and whose handler runs in a task.
+    struct Admitted: Sendable {
+        let replyTo: String?
+        let request: ServiceRequest
+        let handler: Handler
+    }
 
     /// Service name (subject token).
     public let name: String
@@ -28,36 +44,66 @@ public final class FabricService: Service, Sendable {
     let jetStream: JetStream
     let concurrency: Int
     let logger: Logger
-    private let handlers = Mutex<[(pattern: TypePattern, handler: Handler)]>([])
+    private let handlers = Mutex<[(pattern: TypePattern, handler: Registered)]>([])
     private let started = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let handled: Counter
     private let failed: Counter
+    private let dropped: Counter
+    /// Messages waiting for a free handler task; past this the newest are answered
+    /// `unavailable` (and counted in `fabric_service_dropped_total`).
+    let queueLimit: Int
 
-    /// Creates a service; register handlers with `on(_:_:)` before `run()`.
-    public init(name: String, connection: NATSConnection, jetStream: JetStream, concurrency: Int = 64, logger: Logger? = nil) {
+    /// Creates a service; register handlers with `on(_:_:)` before `run()`. At most
+    /// `concurrency` handlers run at once and `queueLimit` messages wait for one.
+    public init(
+        name: String, connection: NATSConnection, jetStream: JetStream, concurrency: Int = 64, queueLimit: Int = 4096,
+        logger: Logger? = nil
+    ) {
         precondition((try? MessageType.validateService(name)) != nil, "'\(name)' is not a service name")
         self.name = name
         self.connection = connection
         self.jetStream = jetStream
         self.concurrency = concurrency
+        self.queueLimit = max(1, queueLimit)
         self.logger = logger ?? Logger(label: "fabric.service.\(name)")
         handled = Counter(label: "fabric_service_handled_total", dimensions: [("service", name)])
         failed = Counter(label: "fabric_service_failed_total", dimensions: [("service", name)])
+        dropped = Counter(label: "fabric_service_dropped_total", dimensions: [("service", name)])
     }
 
     /// Handles messages whose type matches `pattern` (NATS wildcards: `sensor.*`, `>`);
     /// the first registered match wins.
     public func on(_ pattern: String, _ handler: @escaping Handler) {
+        register(pattern, .suspending(handler))
+    }
+
+    /// Like `on(_:_:)` for a handler that neither suspends nor blocks: it runs on nats.c's
+    /// delivery thread as the message arrives, with no task and no thread hop. It shares
+    /// that thread with every subscription it delivers, so it must be quick; it does not
+    /// count against `concurrency`, and a deadline can only stop it before it starts.
+    public func onImmediate(_ pattern: String, _ handler: @escaping ImmediateHandler) {
+        register(pattern, .immediate(handler))
+    }
+
+    private func register(_ pattern: String, _ handler: Registered) {
         guard let parsed = try? TypePattern(pattern) else { preconditionFailure("'\(pattern)' is not a type pattern") }
         handlers.withLock { $0.append((parsed, handler)) }
     }
 
     public func run() async throws {
         let queue = FabricNames.QueueGroup.service(name)
-        let base = try connection.messages(
-            on: FabricNames.Subject.service(name), queue: queue, bufferLimit: 4096, label: "svc-\(name)")
-        let partitions = try connection.messages(
-            on: FabricNames.Subject.service(name) + ".*", queue: queue, bufferLimit: 4096, label: "svc-\(name)")
+        let (admitted, input) = AsyncStream.makeStream(of: Admitted.self, bufferingPolicy: .bufferingOldest(queueLimit))
+        let receive: @Sendable (borrowing NATSMessageView) -> Void = { [self] view in
+            guard let work = self.receive(view.copy()) else { return }
+            if case .dropped = input.yield(work) {
+                self.dropped.increment()
+                self.answer(work.replyTo, work.request.envelope, .status(.unavailable, "service \(self.name) is saturated"))
+            }
+        }
+        let subscriptions = [
+            try connection.subscribe(to: FabricNames.Subject.service(name), queue: queue, handler: receive),
+            try connection.subscribe(to: FabricNames.Subject.service(name) + ".*", queue: queue, handler: receive),
+        ]
         try await connection.flush()
         logger.info("service started", metadata: ["service": "\(name)"])
         let waiters = started.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -66,23 +112,22 @@ public final class FabricService: Service, Sendable {
             return state.waiters
         }
         waiters.forEach { $0.resume() }
-        await withTaskGroup(of: Void.self) { group in
-            for stream in [base, partitions] {
-                group.addTask {
-                    await withTaskGroup(of: Void.self) { workers in
-                        var running = 0
-                        for await message in stream.cancelOnGracefulShutdown() {
-                            if running >= self.concurrency {
-                                await workers.next()
-                                running -= 1
-                            }
-                            workers.addTask { await self.handle(message) }
-                            running += 1
-                        }
-                    }
+        await withTaskGroup(of: Void.self) { workers in
+            var running = 0
+            var waiting = admitted.cancelOnGracefulShutdown().makeAsyncIterator()
+            // A free worker first, then the next message: what waits stays in the bounded queue.
+            while true {
+                if running >= self.concurrency {
+                    await workers.next()
+                    running -= 1
                 }
+                guard let work = await waiting.next() else { break }
+                workers.addTask { await self.handle(work) }
+                running += 1
             }
         }
+        for subscription in subscriptions { subscription.unsubscribe() }
+        input.finish()
         logger.info("service stopped", metadata: ["service": "\(name)"])
     }
 
@@ -98,29 +143,62 @@ public final class FabricService: Service, Sendable {
         }
     }
 
-    /// Handles one message and answers it when someone waits.
-    func handle(_ message: NATSMessage) async {
+    /// On nats.c's delivery thread: answers what needs no handler task (an invalid
+    /// envelope, a passed deadline, no handler, an immediate handler) and returns the rest.
+    func receive(_ message: NATSMessage) -> Admitted? {
         let envelope: Envelope
         do {
             envelope = try Envelope(headers: message.headers, payload: message.payload)
         } catch {
             failed.increment()
             answer(message.replyTo, nil, ServiceResponse.status(.rejected, "invalid envelope: \(error)"))
-            return
+            return nil
         }
         let request = ServiceRequest(envelope: envelope, subject: message.subject, expectsReply: message.replyTo != nil)
         if let deadline = envelope.deadline, deadline <= WallClock.nowMillis() {
             answer(message.replyTo, envelope, .status(.timeout, "deadline passed before the service started"))
-            return
+            return nil
         }
         guard let handler = handlers.withLock({ list in list.first { $0.pattern.matches(envelope.type) }?.handler }) else {
             answer(message.replyTo, envelope, .status(.notFound, "service \(name) has no handler for \(envelope.type)"))
+            return nil
+        }
+        switch handler {
+        case .suspending(let handler):
+            return Admitted(replyTo: message.replyTo, request: request, handler: handler)
+        case .immediate(let handler):
+            let response: ServiceResponse
+            do {
+                response = try handler(request, context(for: request))
+            } catch let error as RetryableError {
+                response = .retry(error.description)
+            } catch {
+                response = .error("\(error)")
+            }
+            finish(message.replyTo, envelope, response)
+            return nil
+        }
+    }
+
+    /// Runs an admitted message's handler in this task and answers it when someone waits.
+    func handle(_ work: Admitted) async {
+        let envelope = work.request.envelope
+        // It may have waited for a free task.
+        if let deadline = envelope.deadline, deadline <= WallClock.nowMillis() {
+            answer(work.replyTo, envelope, .status(.timeout, "deadline passed before the service started"))
             return
         }
-        let context = ServiceContext(connection: connection, jetStream: jetStream, serviceName: name, request: request)
-        let response = await run(handler, request, context, deadline: envelope.deadline)
+        let response = await run(work.handler, work.request, context(for: work.request), deadline: envelope.deadline)
+        finish(work.replyTo, envelope, response)
+    }
+
+    private func context(for request: ServiceRequest) -> ServiceContext {
+        ServiceContext(connection: connection, jetStream: jetStream, serviceName: name, request: request)
+    }
+
+    private func finish(_ reply: String?, _ envelope: Envelope, _ response: ServiceResponse) {
         if response.status == .ok { handled.increment() } else { failed.increment() }
-        answer(message.replyTo, envelope, response)
+        answer(reply, envelope, response)
     }
 
     private func run(
