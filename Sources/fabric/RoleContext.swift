@@ -39,6 +39,17 @@ struct RoleContext {
         }
     }
 
+    /// The same role's settings on a connection of its own (the topology is already
+    /// ensured): in `fabric up`, roles on separate connections read in parallel instead of
+    /// sharing one nats.c reader thread. The caller closes it.
+    func sibling(role: String, batchWhenBusy: Bool = false) async throws -> RoleContext {
+        var options = NATSOptions(config: runtime.config.nats, role: role)
+        options.urls = connection.options.urls
+        options.batchWhenBusy = batchWhenBusy
+        let connection = try await NATSConnection.connect(options, logger: runtime.logger)
+        return RoleContext(runtime: runtime, connection: connection, jetStream: try JetStream(connection))
+    }
+
     /// The `fabric-config` bucket.
     func configBucket() async throws -> KeyValue {
         try await jetStream.ensureKeyValue(FabricTopology(config: config.jetstream).configBucket)

@@ -68,6 +68,7 @@ struct UpCommand: AsyncParsableCommand {
         Endpoints.announce("nats", urls.joined(separator: ","))
 
         let context: RoleContext
+        var siblings: [RoleContext] = []
         let router: RouterService
         let delivery: DeliveryService
         let backends: [any Service]
@@ -76,9 +77,15 @@ struct UpCommand: AsyncParsableCommand {
         var webSocket: [any Service] = []
         do {
             context = try await RoleContext.connect(runtime, role: "up", urls: urls)
-            router = try await RouterCommand.makeRouter(context, file: routesFile ?? config.router.file)
+            // The router and the example backends get connections of their own, as they would
+            // as separate processes: each nats.c connection reads on its own thread, and the
+            // router's can batch (`router.batch_when_busy`; nothing acks JetStream on it).
+            let routing = try await context.sibling(role: "up-router", batchWhenBusy: config.router.batchWhenBusy)
+            let examples = try await context.sibling(role: "up-examples")
+            siblings = [routing, examples]
+            router = try await RouterCommand.makeRouter(routing, file: routesFile ?? config.router.file)
             delivery = DeliveryCommand.makeDelivery(context)
-            backends = try ["echo", "alerts", "flaky"].map { try ExampleCommand.backend($0, context) }
+            backends = try ["echo", "alerts", "flaky"].map { try ExampleCommand.backend($0, examples) }
             let listeners = [config.http.port >= 0, config.http.h2cPort >= 0, config.http.tls != nil].filter { $0 }.count
             let hint = config.auth.hasKeySource ? nil : QuickStart(dataDirectory: dataDirectory, listeners: listeners)
             (adapter, adapterServices) = try await HTTPAdapterCommand.makeAdapter(context, developmentKey: developmentKey) {
@@ -91,9 +98,11 @@ struct UpCommand: AsyncParsableCommand {
                 webSocket = wsServices + [ws]
             }
         } catch {
+            siblings.forEach { $0.connection.close() }
             await natsChild?.stopChild()
             throw error
         }
+        defer { siblings.forEach { $0.connection.close() } }
         let control = adapter.controlAPI(token: config.admin.token)
         do {
             // The child stops last, after every role drained its connection; the adapter
