@@ -1,6 +1,7 @@
 import CNATS
 import FabricCore
 import Foundation
+import Synchronization
 
 /// A Key-Value bucket's configuration.
 public struct KeyValueConfig: Sendable, Hashable {
@@ -174,14 +175,29 @@ public final class KeyValue: @unchecked Sendable {
         guard status == NATS_OK, let created else { throw NATSError(status: status, context: "kv watch \(key ?? ">")") }
         let watcher = UnsafeSendable(created)
         let (stream, continuation) = AsyncStream.makeStream(of: KeyValueUpdate.self, bufferingPolicy: .bufferingNewest(1024))
-        continuation.onTermination = { _ in kvWatcher_Stop(watcher.value) }
+        // Stopping deletes the watch's consumer, a JetStream API call that blocks for the
+        // API timeout while the connection is down: then the watch's own thread does it, so
+        // whoever ends the iteration (a shutdown) does not wait for it.
+        let stop = WatchStop()
+        let connection = jetStream.connection
+        continuation.onTermination = { _ in
+            if connection.isConnected {
+                kvWatcher_Stop(watcher.value)
+            } else {
+                stop.requested.store(true, ordering: .releasing)
+            }
+        }
         // kvWatcher_Next blocks; a dedicated thread keeps it off the cooperative and
         // dispatch pools for the life of the watch. It holds `self` so the store outlives it.
         let thread = Thread { [self] in
             withExtendedLifetime(self) {
                 while true {
+                    if stop.requested.load(ordering: .acquiring) {
+                        kvWatcher_Stop(watcher.value)
+                        break
+                    }
                     var entry: OpaquePointer?
-                    let next = kvWatcher_Next(&entry, watcher.value, 1000)
+                    let next = kvWatcher_Next(&entry, watcher.value, 250)
                     if next == NATS_TIMEOUT { continue }
                     guard next == NATS_OK else { break }
                     if let entry {
@@ -253,4 +269,9 @@ extension JetStream {
         }
         return KeyValue(raw: store.value, jetStream: self, bucket: bucket)
     }
+}
+
+/// Set when a watch's iteration ends; its thread stops the watch.
+final class WatchStop: Sendable {
+    let requested = Atomic<Bool>(false)
 }

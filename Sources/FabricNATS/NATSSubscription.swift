@@ -16,11 +16,15 @@ public final class NATSSubscription: @unchecked Sendable {
     /// The queue group, if any.
     public let queue: String?
 
-    init(raw: OpaquePointer, sink: SubscriptionSink, subject: String, queue: String?) {
+    /// Whether its connection is connected now.
+    let connected: @Sendable () -> Bool
+
+    init(raw: OpaquePointer, sink: SubscriptionSink, subject: String, queue: String?, connected: @escaping @Sendable () -> Bool) {
         self.raw = raw
         self.sink = sink
         self.subject = subject
         self.queue = queue
+        self.connected = connected
     }
 
     deinit {
@@ -35,7 +39,13 @@ public final class NATSSubscription: @unchecked Sendable {
     }
 
     /// Stops taking new messages and finishes once those already received are handled.
+    /// Without a connection it unsubscribes at once: a drain needs the server, and nothing
+    /// a handler answers could leave anyway.
     public func drain(timeout: Duration = .seconds(10)) async {
+        guard connected() else {
+            unsubscribe()
+            return
+        }
         guard natsSubscription_DrainTimeout(raw, timeout.milliseconds) == NATS_OK else {
             sink.finish()
             return
@@ -194,7 +204,9 @@ extension NATSConnection {
             Unmanaged<SubscriptionSink>.fromOpaque(closure).release()
             throw NATSError(status: completion, context: "subscribe to \(subject)")
         }
-        return NATSSubscription(raw: created, sink: sink, subject: subject, queue: queue)
+        return NATSSubscription(raw: created, sink: sink, subject: subject, queue: queue) { [weak self] in
+            self?.isConnected ?? false
+        }
     }
 }
 
