@@ -11,9 +11,10 @@ import Synchronization
 ///
 /// Matching and at-most-once republishing run synchronously on nats.c's delivery
 /// thread (no copy, no thread hop); on a connection with `batchWhenBusy` a republish is
-/// written at once only when no message waits behind it, so a flood goes out in batches. Stores need the stream's acknowledgement, so those
-/// messages are copied into a bounded queue that a pool of tasks stores concurrently;
-/// when the queue is full the publisher is told `unavailable` at once.
+/// written at once only when no message waits behind it, so a flood goes out in batches.
+/// Stores need the stream's acknowledgement, so those messages are copied into a bounded
+/// queue that a pool of tasks stores concurrently; when the queue is full the publisher
+/// is told `unavailable` at once.
 public final class RouterService: Service, Sendable {
     let connection: NATSConnection
     let jetStream: JetStream
