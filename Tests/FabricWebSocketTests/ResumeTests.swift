@@ -133,6 +133,9 @@ struct ResumeTests {
                 #expect(old.closeReason?.contains("taken over") == true)
                 _ = try await queue(harness, "t1", for: client)
                 #expect(try await receive(1, on: new).map(\.payload) == ["t1"])
+                // The ack must have reached delivery before the next takeover, or t1 is
+                // (rightly, at least once) handed to the next session again.
+                #expect(try await eventually { try await harness.depth(client) == 0 })
 
                 // Another instance: the presence event closes the session here.
                 let moved = try await WSTestClient.connect(try await second.endpoint("session=tab3"), headers: headers(harness))
@@ -141,6 +144,7 @@ struct ResumeTests {
                 _ = try await queue(harness, "t2", for: client)
                 #expect(try await receive(1, on: moved).map(\.payload) == ["t2"])
                 #expect(old.messages.filter { $0.op == "message" }.isEmpty)
+                #expect(try await eventually { try await harness.depth(client) == 0 })
 
                 // A late connect of an older session (still in flight when this one opened)
                 // takes nothing over, here or in delivery.
