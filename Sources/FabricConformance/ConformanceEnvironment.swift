@@ -109,21 +109,10 @@ public final class ConformanceEnvironment: Sendable {
         _ options: Options = Options(), _ body: (ConformanceEnvironment) async throws -> Result
     ) async throws -> Result {
         let environment = try await start(options)
-        let group = ServiceGroup(services: environment.services, logger: logger)
         do {
-            let result = try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                do {
-                    await environment.router.waitUntilRouting()
-                    let result = try await body(environment)
-                    await group.triggerGracefulShutdown()
-                    try await tasks.waitForAll()
-                    return result
-                } catch {
-                    await group.triggerGracefulShutdown()
-                    try? await tasks.waitForAll()
-                    throw error
-                }
+            let result = try await withServices(environment.services, logger: logger) {
+                await environment.router.waitUntilRouting()
+                return try await body(environment)
             }
             await environment.stop()
             return result

@@ -48,6 +48,9 @@ public struct PresenceEvent: Sendable, Hashable, Codable {
     /// flight when a newer connection opened), never a takeover.
     public func isNewer(than held: String) -> Bool { session > held }
 
+    /// Whether this event's session started before `held` (a late announcement).
+    public func isOlder(than held: String) -> Bool { session < held }
+
     enum CodingKeys: String, CodingKey {
         case client, principal, instance, `protocol`, session
         case lastSequence = "last_sequence"

@@ -136,8 +136,7 @@ public final class DeliveryService: Service, Sendable {
 
     /// Services whose subject holds messages in `FABRIC_WORK`.
     func servicesWithWork() async throws(NATSError) -> [String] {
-        // Fails at once rather than after the API timeout, which would hold up a shutdown.
-        guard jetStream.connection.isConnected else { throw NATSError(.notConnected, message: "not connected to NATS") }
+        try jetStream.connection.requireConnected()
         let info = try await jetStream.streamInfo(FabricNames.Stream.work, subjectsFilter: FabricNames.Subject.workAll)
         let prefix = FabricNames.Subject.workPrefix.count
         return info.subjects.keys.compactMap { subject in

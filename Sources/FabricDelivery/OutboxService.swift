@@ -123,8 +123,8 @@ final class OutboxService: Sendable {
             switch command {
             case .connected(let event, let serve):
                 // A late connect of a session older than the one served here changes nothing
-                // (the order of `PresenceEvent.isNewer`; the same session's connect still counts).
-                if let current = pumps[event.client]?.session, event.session < current { break }
+                // (the same session's connect still counts).
+                if let current = pumps[event.client]?.session, event.isOlder(than: current) { break }
                 if !serve {
                     context.metrics.connects.increment()
                     online.insert(event.client)

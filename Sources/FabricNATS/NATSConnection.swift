@@ -17,8 +17,9 @@ public final class NATSConnection: @unchecked Sendable {
     let logger: Logger
     let callbacksID: Int
     let requests: RequestMux
-    /// Each publish says whether it is written at once (`NATSOptions.batchWhenBusy`).
-    @usableFromInline let flushesPerPublish: Bool
+    /// Each publish says whether it is written at once (`NATSOptions.batchWhenBusy` in
+    /// force): only then does a `flush: false` make a difference.
+    public let flushesPerPublish: Bool
     private let closed = Atomic<Bool>(false)
 
     /// Connects to the first reachable server of `options.urls`.
@@ -76,6 +77,12 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// True while connected to a server.
     public var isConnected: Bool { natsConnection_Status(raw) == NATS_CONN_STATUS_CONNECTED }
+
+    /// Throws `.notConnected` at once unless connected: for calls that would otherwise
+    /// block for their timeout while the server is gone (and hold up a shutdown).
+    public func requireConnected() throws(NATSError) {
+        guard isConnected else { throw NATSError(.notConnected, message: "not connected to NATS") }
+    }
 
     /// The URL of the server currently connected to.
     public var connectedURL: String? {

@@ -42,26 +42,26 @@ public struct PriorityTableWatch: Sendable {
     let logger: Logger
     /// Starts one watch of the key, the stored value first.
     let start: @Sendable () throws(NATSError) -> AsyncStream<KeyValueUpdate>
-    /// Whether a start can succeed now: starting blocks for the JetStream API's timeout
-    /// while the connection is down, which would hold up a shutdown.
-    let canStart: @Sendable () -> Bool
+    /// Throws when a start cannot succeed now: starting blocks for the JetStream API's
+    /// timeout while the connection is down, which would hold up a shutdown.
+    let checkReady: @Sendable () throws(NATSError) -> Void
 
     /// Creates a watch of key `priorities` in the `fabric-config` bucket.
     public init(bucket: KeyValue, state: PriorityTableState, logger: Logger) {
         let connection = bucket.jetStream.connection
-        self.init(state: state, logger: logger, canStart: { connection.isConnected }) { () throws(NATSError) in
+        self.init(state: state, logger: logger, checkReady: connection.requireConnected) { () throws(NATSError) in
             try bucket.watch(FabricNames.ConfigKey.priorities)
         }
     }
 
     /// Creates a watch whose updates come from `start` (tests end them at will).
     public init(
-        state: PriorityTableState, logger: Logger, canStart: @escaping @Sendable () -> Bool = { true },
+        state: PriorityTableState, logger: Logger, checkReady: @escaping @Sendable () throws(NATSError) -> Void = {},
         start: @escaping @Sendable () throws(NATSError) -> AsyncStream<KeyValueUpdate>
     ) {
         self.state = state
         self.logger = logger
-        self.canStart = canStart
+        self.checkReady = checkReady
         self.start = start
     }
 
@@ -72,7 +72,7 @@ public struct PriorityTableWatch: Sendable {
         while !Task.isCancelled {
             let reason: String
             do throws(NATSError) {
-                guard canStart() else { throw NATSError(.notConnected, message: "not connected to NATS") }
+                try checkReady()
                 var caughtUp = false
                 for await update in try start() {
                     let outcome = apply(update)

@@ -185,6 +185,9 @@ public final class RouterService: Service, Sendable {
     ) {
         var replyOwnerTaken = false
         var stores: [StoreJob.Target] = []
+        // While more messages wait, copies may stay in the write buffer: the last message of
+        // a burst writes them all (`batch_when_busy`). Asked once, and only when it matters.
+        let flush = !connection.flushesPerPublish || !message.moreQueued
         for route in routes {
             table.counters[route.name]?.routed.increment()
             let partition = route.partition.map { $0.partition(for: &input) }
@@ -202,11 +205,8 @@ public final class RouterService: Service, Sendable {
                 case .atMostOnce:
                     let subject = FabricNames.Subject.service(service, partition: partition)
                     do {
-                        // While more messages wait, the copy may stay in the write buffer: the
-                        // last one of a burst writes them all (`batch_when_busy`).
                         try connection.republish(
-                            message, to: subject, replyTo: ownsReply ? reply : nil, setting: stamps,
-                            flush: !message.moreQueued)
+                            message, to: subject, replyTo: ownsReply ? reply : nil, setting: stamps, flush: flush)
                     } catch {
                         logger.warning("republish failed", metadata: ["subject": "\(subject)", "error": "\(error)"])
                         answer(reply, expect: expect, status: .unavailable, error: "cannot publish: \(error.message)")

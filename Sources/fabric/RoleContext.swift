@@ -43,8 +43,8 @@ struct RoleContext {
     /// ensured): in `fabric up`, roles on separate connections read in parallel instead of
     /// sharing one nats.c reader thread. The caller closes it.
     func sibling(role: String, batchWhenBusy: Bool = false) async throws -> RoleContext {
-        var options = NATSOptions(config: runtime.config.nats, role: role)
-        options.urls = connection.options.urls
+        var options = connection.options
+        options.name = "\(runtime.config.nats.name)-\(role)"
         options.batchWhenBusy = batchWhenBusy
         let connection = try await NATSConnection.connect(options, logger: runtime.logger)
         return RoleContext(runtime: runtime, connection: connection, jetStream: try JetStream(connection))

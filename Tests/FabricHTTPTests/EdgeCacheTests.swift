@@ -141,18 +141,11 @@ struct EdgeCacheTests {
                 )
             }
             // The same principal and query from two regions: two answers, each cached apart.
-            let eu = try await ask("eu")
-            #expect(eu.cache == "MISS")
-            #expect(eu.answer.region == "eu")
-            let us = try await ask("us")
-            #expect(us.cache == "MISS")
-            #expect(us.answer.region == "us")
-            let euAgain = try await ask("eu")
-            #expect(euAgain.cache == "HIT")
-            #expect(euAgain.answer.region == "eu")
-            let usAgain = try await ask("us")
-            #expect(usAgain.cache == "HIT")
-            #expect(usAgain.answer.region == "us")
+            for (region, cache) in [("eu", "MISS"), ("us", "MISS"), ("eu", "HIT"), ("us", "HIT")] {
+                let reply = try await ask(region)
+                #expect(reply.cache == cache, "\(region)")
+                #expect(reply.answer.region == region)
+            }
             #expect(counter.calls("regional.price") == 2)
         }
     }

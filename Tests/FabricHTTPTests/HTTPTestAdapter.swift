@@ -63,21 +63,10 @@ struct HTTPTestAdapter: Sendable {
 
     /// Runs the adapter while `body` runs, then drains it.
     func run<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
-        let group = ServiceGroup(services: [adapter], logger: HTTPTestAdapter.logger)
         defer { connection.close() }
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                for listener in HTTPAdapter.Listener.allCases { _ = try await urls.url(listener) }
-                let result = try await body()
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
+        return try await withServices([adapter], logger: HTTPTestAdapter.logger) {
+            for listener in HTTPAdapter.Listener.allCases { _ = try await urls.url(listener) }
+            return try await body()
         }
     }
 }

@@ -50,7 +50,8 @@ struct DisconnectedShutdownTests {
     @Test func aPriorityWatchDoesNotStartWhileDisconnected() async throws {
         let starts = Atomic<Int>(0)
         let watch = PriorityTableWatch(
-            state: PriorityTableState(), logger: Logger(label: "test"), canStart: { false },
+            state: PriorityTableState(), logger: Logger(label: "test"),
+            checkReady: { () throws(NATSError) in throw NATSError(.notConnected, message: "not connected to NATS") },
             start: { () throws(NATSError) in
                 starts.add(1, ordering: .relaxed)
                 return AsyncStream { $0.finish() }

@@ -3,6 +3,7 @@ import FabricConformance
 import FabricCore
 import FabricNATS
 import FabricObservability
+import FabricTestSupport
 import FabricWebSocket
 import Logging
 import ServiceLifecycle
@@ -50,21 +51,10 @@ struct WSTestAdapter: Sendable {
 
     /// Runs the adapter while `body` runs, then shuts it down gracefully.
     func run<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
-        let group = ServiceGroup(services: [adapter], logger: WSTestAdapter.logger)
         defer { connection.close() }
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                _ = try await url.get()
-                let result = try await body()
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
+        return try await withServices([adapter], logger: WSTestAdapter.logger) {
+            _ = try await url.get()
+            return try await body()
         }
     }
 
