@@ -2,7 +2,11 @@ import FabricCore
 import Synchronization
 
 /// The bounded buffer between the fabric and one client socket: NATS delivery threads
-/// push, the connection's one writer task takes.
+/// push, the connection's handler takes on its event loop (`WebSocketConnection`).
+///
+/// No task waits on it: a push onto an idle buffer calls the wake action the handler
+/// registered, which schedules a drain on the event loop. An idle connection so holds no
+/// suspended task and none of the task-stack slabs one keeps (`docs/architecture.md`).
 ///
 /// Two lanes. Messages the fabric pushes (topics, users, at-most-once client messages) go
 /// through a `BoundedQueue` with the configured drop policy. Answers to the client's own
@@ -20,7 +24,7 @@ final class OutboundBuffer: Sendable {
 
     /// What a push did.
     enum Outcome: Sendable, Equatable {
-        /// Queued (or handed straight to the waiting writer).
+        /// Queued.
         case queued
         /// The policy dropped a message (this one or a queued one).
         case dropped
@@ -30,13 +34,15 @@ final class OutboundBuffer: Sendable {
         case closed
     }
 
-    private struct State {
+    fileprivate struct State {
         var messages: BoundedQueue<ServerFrame>
         var replies: [ServerFrame] = []
         var replyHead = 0
         var closing: (reason: WebSocketStatusMapping.Close, message: String)?
         var flush = false
-        var waiter: CheckedContinuation<Item, Never>?
+        /// The taker found the buffer empty and waits to be woken.
+        var idle = true
+        var wake: (@Sendable () -> Void)?
         var closingActions: [@Sendable () -> Void] = []
 
         var queued: Int { messages.count + replies.count - replyHead }
@@ -61,15 +67,11 @@ final class OutboundBuffer: Sendable {
     /// Queues a message the fabric pushed, applying the drop policy.
     @discardableResult
     func push(message frame: ServerFrame) -> Outcome {
-        let (waiter, outcome, discarded, removed) = state.withLock {
-            state -> (CheckedContinuation<Item, Never>?, Outcome, Int, Int) in
+        let (wake, outcome, discarded, removed) = state.withLock {
+            state -> ((@Sendable () -> Void)?, Outcome, Int, Int) in
             guard state.closing == nil else { return (nil, .closed, 0, 0) }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (waiter, .queued, 0, 0)
-            }
             switch state.messages.push(frame) {
-            case .queued: return (nil, .queued, 0, 0)
+            case .queued: return (state.takeWake(), .queued, 0, 0)
             case .droppedNewest, .droppedOldest, .droppedQueued: return (nil, .dropped, 0, 0)
             case .overflow:
                 // Everything waiting goes with the connection; the close is the next item.
@@ -84,7 +86,8 @@ final class OutboundBuffer: Sendable {
         }
         switch outcome {
         case .queued:
-            if let waiter { waiter.resume(returning: .frame(frame)) } else { metrics.buffered(1) }
+            metrics.buffered(1)
+            wake?()
         case .dropped:
             metrics.dropped(policy)
         case .overflow:
@@ -100,20 +103,13 @@ final class OutboundBuffer: Sendable {
     /// Queues an answer or an at-least-once frame; never dropped (false once closing).
     @discardableResult
     func push(reply frame: ServerFrame) -> Bool {
-        let (waiter, queued) = state.withLock { state -> (CheckedContinuation<Item, Never>?, Bool) in
+        let (wake, queued) = state.withLock { state -> ((@Sendable () -> Void)?, Bool) in
             guard state.closing == nil else { return (nil, false) }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (waiter, true)
-            }
             state.replies.append(frame)
-            return (nil, true)
+            return (state.takeWake(), true)
         }
-        if let waiter {
-            waiter.resume(returning: .frame(frame))
-        } else if queued {
-            metrics.buffered(1)
-        }
+        if queued { metrics.buffered(1) }
+        wake?()
         return queued
     }
 
@@ -134,30 +130,44 @@ final class OutboundBuffer: Sendable {
         wakeForClose()
     }
 
-    /// The next item; only the writer task waits.
-    func next() async -> Item {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Item? in
-                if let closing = state.closing, !state.flush { return .close(closing.reason, closing.message) }
-                if state.replyHead < state.replies.count {
-                    let frame = state.replies[state.replyHead]
-                    state.replyHead += 1
-                    if state.replyHead == state.replies.count {
-                        state.replies.removeAll(keepingCapacity: false)
-                        state.replyHead = 0
-                    }
-                    return .frame(frame)
-                }
-                if let frame = state.messages.pop() { return .frame(frame) }
-                if let closing = state.closing { return .close(closing.reason, closing.message) }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready {
-                if case .frame = ready { metrics.buffered(-1) }
-                continuation.resume(returning: ready)
-            }
+    /// Registers what wakes the taker when something arrives; wakes it at once when
+    /// something already waits.
+    func attach(wake: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            state.wake = wake
+            guard state.queued > 0 || state.closing != nil else { return false }
+            state.idle = false
+            return true
         }
+        if now { wake() }
+    }
+
+    /// Forgets the wake action (the connection is gone).
+    func detach() {
+        state.withLock { $0.wake = nil }
+    }
+
+    /// The next item, or nil when there is none: the taker is then woken by the next push
+    /// or close. Only the connection's event loop takes.
+    func poll() -> Item? {
+        let item = state.withLock { state -> Item? in
+            if let closing = state.closing, !state.flush { return .close(closing.reason, closing.message) }
+            if state.replyHead < state.replies.count {
+                let frame = state.replies[state.replyHead]
+                state.replyHead += 1
+                if state.replyHead == state.replies.count {
+                    state.replies.removeAll(keepingCapacity: false)
+                    state.replyHead = 0
+                }
+                return .frame(frame)
+            }
+            if let frame = state.messages.pop() { return .frame(frame) }
+            if let closing = state.closing { return .close(closing.reason, closing.message) }
+            state.idle = true
+            return nil
+        }
+        if case .frame? = item { metrics.buffered(-1) }
+        return item
     }
 
     /// Runs `action` once a close is asked for (at once when it already was).
@@ -171,15 +181,21 @@ final class OutboundBuffer: Sendable {
     }
 
     private func wakeForClose() {
-        let (waiter, item, actions) = state.withLock {
-            state -> (CheckedContinuation<Item, Never>?, Item?, [@Sendable () -> Void]) in
+        let (wake, actions) = state.withLock { state -> ((@Sendable () -> Void)?, [@Sendable () -> Void]) in
             let actions = state.closingActions
             state.closingActions = []
-            guard let waiter = state.waiter, let closing = state.closing else { return (nil, nil, actions) }
-            state.waiter = nil
-            return (waiter, .close(closing.reason, closing.message), actions)
+            return (state.closing == nil ? nil : state.takeWake(), actions)
         }
         actions.forEach { $0() }
-        if let waiter, let item { waiter.resume(returning: item) }
+        wake?()
+    }
+}
+
+extension OutboundBuffer.State {
+    /// The wake action when the taker is idle (it is not any more); nil when it is busy.
+    fileprivate mutating func takeWake() -> (@Sendable () -> Void)? {
+        guard idle, let wake else { return nil }
+        idle = false
+        return wake
     }
 }

@@ -1,10 +1,9 @@
 import FabricAuth
 import FabricCore
 import Foundation
-import HTTPTypes
 import HummingbirdCore
-import HummingbirdWebSocket
 import NIOCore
+import NIOHTTP1
 
 extension WebSocketAdapter {
     /// The subprotocol a client may offer beside its token; chosen when offered.
@@ -13,24 +12,24 @@ extension WebSocketAdapter {
     static let tokenProtocolPrefix = "bearer."
 
     /// Decides an upgrade request before anything is upgraded: path, room, load, token,
-    /// session. A refusal is an HTTP answer (`UpgradeRefusal`), never a WebSocket.
-    func shouldUpgrade(
-        _ request: HTTPRequest, _ channel: any Channel
-    ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        switch await decide(request, channel) {
-        case .success(let (headers, session)):
-            return .upgrade(headers) { inbound, outbound, _ in await session.run(inbound: inbound, outbound: outbound) }
+    /// session. Nil refuses it; `PlainHTTPResponder` then answers with the refusal recorded
+    /// in `decision` (an HTTP answer, never a WebSocket).
+    func shouldUpgrade(_ head: HTTPRequestHead, _ channel: any Channel, _ decision: UpgradeDecision) async -> HTTPHeaders? {
+        let result = await decide(head, channel)
+        decision.set(result.map(\.1))
+        switch result {
+        case .success(let (headers, _)):
+            return headers
         case .failure(let refusal):
             context.metrics.refused(refusal.metric)
-            refusals.set(refusal, for: channel)
-            return .dontUpgrade
+            return nil
         }
     }
 
     private func decide(
-        _ request: HTTPRequest, _ channel: any Channel
-    ) async -> Result<(HTTPFields, WebSocketSession), UpgradeRefusal> {
-        let uri = URI(request.path ?? "/")
+        _ request: HTTPRequestHead, _ channel: any Channel
+    ) async -> Result<(HTTPHeaders, WebSocketSession), UpgradeRefusal> {
+        let uri = URI(request.uri)
         let mode: SessionMode
         if uri.path == "/v1/ws" {
             mode = .frames
@@ -63,11 +62,11 @@ extension WebSocketAdapter {
                 UpgradeRefusal(.unavailable, "overloaded", metric: "shed", retryAfter: config.shedding.retryAfter))
         }
         let query = uri.queryParameters
-        let offered = request.headerFields[values: .secWebSocketProtocol].flatMap {
+        let offered = request.headers["sec-websocket-protocol"].flatMap {
             $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }
         let authorization =
-            request.headerFields[.authorization]
+            request.headers.first(name: "authorization")
             ?? offered.first { $0.hasPrefix(Self.tokenProtocolPrefix) }.map {
                 "Bearer " + $0.dropFirst(Self.tokenProtocolPrefix.count)
             }
@@ -108,8 +107,8 @@ extension WebSocketAdapter {
         let expiry = authorization.flatMap(VerifiedTokens.expiry(of:)).map {
             $0 &+ UInt64(max(0, context.leeway.milliseconds))
         }
-        var headers = HTTPFields()
-        if offered.contains(Self.subprotocol) { headers[.secWebSocketProtocol] = Self.subprotocol }
+        var headers = HTTPHeaders()
+        if offered.contains(Self.subprotocol) { headers.add(name: "sec-websocket-protocol", value: Self.subprotocol) }
         let created = WebSocketSession(
             clientID: FabricNames.clientID(principal: claims.principal, session: session), claims: claims, expiry: expiry,
             mode: mode, resumeAfter: resumeAfter, rawTopics: rawTopics, allowed: allowed, channel: channel, context: context)

@@ -5,7 +5,6 @@ import FabricObservability
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
@@ -24,7 +23,6 @@ public final class WebSocketAdapter: Service, Sendable {
     /// The priority table in force (watched from `fabric-config`).
     public let priorities: PriorityTableState
     let context: SessionContext
-    let refusals = UpgradeRefusals()
     private let configBucket: KeyValue?
     private let tls: TLSConfiguration?
     private let readiness: Readiness
@@ -129,30 +127,20 @@ public final class WebSocketAdapter: Service, Sendable {
 
     private func application() -> Application<RouterResponder<BasicRequestContext>> {
         let config = context.config
-        let router = Router()
-        router.get("/v1/ws") { _, _ -> Response in
-            Response(status: .upgradeRequired, headers: [.upgrade: "websocket", .connection: "Upgrade"])
-        }
-        let refusals = self.refusals
-        let channel = HTTP1WebSocketUpgradeChannel.Configuration(
-            http1: HTTP1Channel.Configuration(additionalChannelHandlers: [RefusalWriter(refusals: refusals)]),
-            ws: WebSocketServerConfiguration(
-                maxFrameSize: config.limits.maxFrameSize, autoPing: .enabled(timePeriod: config.pingInterval),
-                closeTimeout: config.closeTimeout, validateUTF8: false))
         let tls = self.tls
-        let server = HTTPServerBuilder { responder -> any ServerChildChannel in
-            let upgrade = HTTP1WebSocketUpgradeChannel(responder: responder, configuration: channel) {
-                request, channel, _ in await self.shouldUpgrade(request, channel)
-            }
-            guard let tls else { return SendBufferLimit(inner: upgrade, bytes: config.limits.sendBuffer) }
-            return SendBufferLimit(inner: try TLSChannel(upgrade, tlsConfiguration: tls), bytes: config.limits.sendBuffer)
+        // Every request is answered by the child channel (upgrade, refusal or 426/404): the
+        // router is never asked.
+        let server = HTTPServerBuilder { _ -> any ServerChildChannel in
+            let connection = WebSocketChildChannel(adapter: self)
+            guard let tls else { return SendBufferLimit(inner: connection, bytes: config.limits.sendBuffer) }
+            return SendBufferLimit(inner: try TLSChannel(connection, tlsConfiguration: tls), bytes: config.limits.sendBuffer)
         }
         let host = config.host.contains(":") ? "[\(config.host)]" : config.host
         let scheme = tls == nil ? "ws" : "wss"
         let readiness = self.readiness
         let onListening = self.onListening
         return Application(
-            router: router, server: server,
+            router: Router(), server: server,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in
                 await onListening("\(scheme)://\(host):\(channel.localAddress?.port ?? config.port)")

@@ -2,14 +2,13 @@ import FabricAuth
 import FabricCore
 import FabricNATS
 import Foundation
-import HummingbirdWebSocket
 import Logging
 import Metrics
 import NIOCore
 import Synchronization
 
 /// One client connection: its subscriptions, its bounded outbound buffer, its side of the
-/// outbox contract, its token's lifetime, and the tasks that read and write its socket.
+/// outbox contract and its token's lifetime; `WebSocketConnection` reads and writes its socket.
 ///
 /// Lifecycle: take the client id over from a session that held it, subscribe to
 /// `fabric.out.client.<id>` (and the user and raw-mode topic subjects), announce the
@@ -45,6 +44,10 @@ final class WebSocketSession: Sendable {
         var allowed: [TopicFilter]
         var inFlight = 0
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Tasks the client's frames started that have not ended.
+        var running = 0
+        var runningWaiters: [CheckedContinuation<Void, Never>] = []
+        var phase = Phase.starting
         var bucket: TokenBucket
         var draining = false
         var clientSubscription: NATSSubscription?
@@ -53,6 +56,16 @@ final class WebSocketSession: Sendable {
         var cut: Scheduled<Void>?
         /// Closes the session when the token expires.
         var expiryTimer: Scheduled<Void>?
+    }
+
+    /// Where the session is in its life.
+    enum Phase {
+        /// `start` runs.
+        case starting
+        /// The connection closed while `start` ran: `start` ends the session.
+        case closedWhileStarting
+        case running
+        case ended
     }
 
     init(
@@ -81,8 +94,9 @@ final class WebSocketSession: Sendable {
 
     // MARK: Lifecycle
 
-    /// Serves the connection until it closes.
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// Starts the session once the connection is upgraded; the connection's frames are read
+    /// only after it returns (`WebSocketChildChannel`).
+    func start() async {
         context.metrics.accepted.increment()
         if let previous = context.registry.claim(self) {
             // The old session unsubscribes and announces its end before this one announces its start.
@@ -104,22 +118,39 @@ final class WebSocketSession: Sendable {
                     "last_sequence": .number(Double(resumeAfter)),
                 ]))
         }
-        // Timers run on the channel's event loop, not in tasks of their own: an idle session
-        // costs one suspended task (the reader) beside the one serving it.
+        // Timers run on the channel's event loop, not in tasks of their own.
         buffer.whenClosing { [weak self] in self?.scheduleCut() }
         scheduleExpiry()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await self.read(inbound)
-                self.buffer.close(.normal, "", flush: false)
-            }
-            await write(outbound)
-            // The reader is never cancelled mid-read: cancelling the inbound stream closes the
-            // channel, which can discard a close frame still waiting to be written. After the
-            // writer's close the reader ends with the client's answer, or when the connection
-            // is cut for giving none.
-            await group.waitForAll()
+        let closed = state.withLock { state -> Bool in
+            if state.phase == .closedWhileStarting { return true }
+            state.phase = .running
+            return false
         }
+        if closed { await finish() }
+    }
+
+    /// The connection closed (its event loop): the session ends once its start has.
+    func connectionClosed() {
+        if !buffer.isClosing { context.metrics.closed(.normal) }
+        buffer.close(.normal, "", flush: false)
+        let finishNow = state.withLock { state -> Bool in
+            switch state.phase {
+            case .starting:
+                state.phase = .closedWhileStarting
+                return false
+            case .running:
+                state.phase = .ended
+                return true
+            case .closedWhileStarting, .ended:
+                return false
+            }
+        }
+        if finishNow { Task { await self.finish() } }
+    }
+
+    /// Unsubscribes and announces the end, once what the client's frames started is done.
+    private func finish() async {
+        await waitUntilNoneRunning()
         state.withLock { state in
             state.cut?.cancel()
             state.expiryTimer?.cancel()
@@ -129,6 +160,33 @@ final class WebSocketSession: Sendable {
         announce(.disconnect)
         context.registry.remove(self)
         markFinished()
+    }
+
+    /// Runs what a client frame started (publish, request, subscribe, refresh) in a task of
+    /// its own; the session ends only after every one of them.
+    func spawn(_ operation: @escaping @Sendable () async -> Void) {
+        state.withLock { $0.running += 1 }
+        Task {
+            await operation()
+            let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.running -= 1
+                guard state.running == 0 else { return [] }
+                defer { state.runningWaiters = [] }
+                return state.runningWaiters
+            }
+            waiters.forEach { $0.resume() }
+        }
+    }
+
+    private func waitUntilNoneRunning() async {
+        await withCheckedContinuation { continuation in
+            let none = state.withLock { state -> Bool in
+                if state.running == 0 { return true }
+                state.runningWaiters.append(continuation)
+                return false
+            }
+            if none { continuation.resume() }
+        }
     }
 
     /// Closes the session because another connection took its client id.
@@ -241,28 +299,12 @@ final class WebSocketSession: Sendable {
 
     // MARK: Writing
 
-    private func write(_ outbound: WebSocketOutboundWriter) async {
-        while true {
-            switch await buffer.next() {
-            case .frame(let frame):
-                do {
-                    switch frame.body {
-                    case .text(let text): try await outbound.write(.text(text))
-                    case .binary(let bytes): try await outbound.write(.binary(bytes))
-                    }
-                } catch {
-                    return
-                }
-                context.metrics.framesOut.increment()
-                context.metrics.bytesOut.increment(by: frame.size)
-                // A raw client cannot acknowledge: its at-least-once frames count as confirmed once written.
-                if isRaw, let sequence = frame.sequence { acknowledge(sequence: sequence, id: nil) }
-            case .close(let reason, let message):
-                context.metrics.closed(reason)
-                try? await outbound.close(reason.errorCode, reason: message.isEmpty ? nil : message)
-                return
-            }
-        }
+    /// A frame went to the socket.
+    func wrote(_ frame: ServerFrame) {
+        context.metrics.framesOut.increment()
+        context.metrics.bytesOut.increment(by: frame.size)
+        // A raw client cannot acknowledge: its at-least-once frames count as confirmed once written.
+        if isRaw, let sequence = frame.sequence { acknowledge(sequence: sequence, id: nil) }
     }
 
     // MARK: Timers

@@ -103,8 +103,8 @@ struct BackpressureTests {
         #expect(run.dropped > 0, "the policy never engaged")
         #expect(run.received.count + run.dropped == Self.sent)
         #expect(run.received == run.received.sorted(), "order changed")
-        // What went to the socket before it filled, then the newest the buffer held.
-        #expect(run.received.first == 0)
+        // What went to the socket before it filled, then the newest the buffer held. (The first
+        // messages can be dropped too: the flood fills the buffer before the event loop writes.)
         #expect(Array(run.received.suffix(Self.size)) == Array((Self.sent - Self.size)..<Self.sent))
         #expect(run.bufferedAtPeak <= Self.size)
     }

@@ -48,7 +48,8 @@ struct LimitsTests {
                     let response = await peer.event("response")
                     #expect(response?["status"]?.stringValue == "ok")
                     #expect(response?["payload"] == .object(["after": .string("error")]))
-                    #expect(await peer.event("closed").flatMap { $0["code"]?.numberValue } == 1009)
+                    #expect(
+                        await peer.event("closed").flatMap { $0["code"]?.numberValue } == 1009, "\(peer.process.output)")
                     let fragmented = await peer.process.waitForLine(containing: "\"fragmented\"", timeout: .seconds(30))
                     #expect(fragmented?.contains("\"code\": 1009") == true, "\(peer.process.output)")
                     #expect(await peer.process.waitForExit(timeout: .seconds(30)) == 0, "\(peer.process.output)")
@@ -156,6 +157,39 @@ struct LimitsTests {
                     headers: [("Authorization", "Bearer \(harness.tokens.forged(.expired)!)")])
                 #expect(expired.status == 401)
                 #expect(expired.body.contains("\"reason\":\"expired\""))
+            }
+        }
+    }
+
+    @Test func plainRequestsAndMalformedUpgradesGetAnHTTPAnswer() async throws {
+        try await WSHarness.run { harness in
+            let adapter = try await harness.adapter()
+            try await adapter.run {
+                let port = try await adapter.url.port()
+                let token = [("Authorization", "Bearer \(harness.tokens.valid())")]
+                let plain = try await RawHandshake.send(port: port, path: "/v1/ws", upgrade: [], headers: token)
+                #expect(plain.status == 426, "\(plain)")
+                let noKey = Array(RawHandshake.upgrade.filter { $0.0 != "Sec-WebSocket-Key" })
+                let keyless = try await RawHandshake.send(port: port, path: "/v1/ws", upgrade: noKey, headers: token)
+                #expect(keyless.status == 400, "\(keyless)")
+                #expect(keyless.body.contains("Sec-WebSocket-Key"))
+                #expect(adapter.adapter.connections == 0)
+            }
+        }
+    }
+
+    @Test func pingsCloseCodesAndUnmaskedFramesFollowRFC6455() async throws {
+        try await WSHarness.run { harness in
+            let adapter = try await harness.adapter()
+            try await adapter.run {
+                let peer = try Peer.start(["protocol", try await adapter.endpoint(), harness.tokens.valid()])
+                defer { Task { await peer.process.stop() } }
+                #expect(await peer.event("pong")?["payload"]?.stringValue == "hi", "\(peer.process.output)")
+                // The client's own close code comes back (RFC 6455 §5.5.1).
+                #expect(await peer.event("echoed")?["code"]?.numberValue == 4321, "\(peer.process.output)")
+                // A client frame without a mask is a protocol error (§5.1).
+                #expect(await peer.event("unmasked")?["code"]?.numberValue == 1002, "\(peer.process.output)")
+                #expect(await eventually { adapter.adapter.connections == 0 })
             }
         }
     }

@@ -7,14 +7,23 @@ import Glibc
 /// An upgrade request written by hand on a plain socket, to read what the adapter answers
 /// when it refuses one (WebSocket clients only report "upgrade failed").
 enum RawHandshake {
-    /// The status code and body the server answered `GET path` with an upgrade to WebSocket.
+    /// The headers of a well-formed upgrade request.
+    static let upgrade = [
+        ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ("Sec-WebSocket-Version", "13"),
+    ]
+
+    /// The status code and body the server answered `GET path` with `upgrade` (by default a
+    /// well-formed upgrade to WebSocket) and `headers`.
     ///
     /// The socket blocks, so it runs off the cooperative pool: the adapter under test may be in
     /// this process and need those threads to answer.
-    static func send(port: Int, path: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
+    static func send(
+        port: Int, path: String, upgrade: [(String, String)] = upgrade, headers: [(String, String)] = []
+    ) async throws -> (status: Int, body: String) {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try blockingSend(port: port, path: path, headers: headers) })
+                continuation.resume(with: Result { try blockingSend(port: port, path: path, headers: upgrade + headers) })
             }
         }
     }
@@ -35,8 +44,7 @@ enum RawHandshake {
             }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         _ = request.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, 0) }

@@ -8,6 +8,8 @@ Each mode prints one JSON object per line on standard output for the test to rea
   frames URL TOKEN BIG FRAG    `websockets`: invalid JSON, a request, an oversized frame, an
                                oversized message in fragments
   raw URL TOKEN                `websockets`: raw mode round trip, text and binary
+  protocol URL TOKEN           a hand-written client: ping → pong, its own close code echoed,
+                               an unmasked frame refused
 """
 import asyncio
 import base64
@@ -89,9 +91,13 @@ class RawClient:
             if fin:
                 return opcode, data
 
-    def send(self, payload, opcode=0x1):
+    def send(self, payload, opcode=0x1, masked=True):
         if isinstance(payload, str):
             payload = payload.encode()
+        if not masked:
+            assert len(payload) < 126
+            self.sock.sendall(bytes([0x80 | opcode, len(payload)]) + payload)
+            return
         mask = os.urandom(4)
         header = bytes([0x80 | opcode])
         if len(payload) < 126:
@@ -197,6 +203,35 @@ async def raw(url, token):
         )
 
 
+def protocol(url, token):
+    client = RawClient(url, token)
+    opcode, payload = client.message()
+    assert json.loads(payload)["op"] == "ready", payload
+    client.send(b"hi", opcode=0x9)
+    while True:
+        fin, code, payload = client.frame()
+        if code == 0xA:
+            say(event="pong", payload=payload.decode())
+            break
+    client.send(struct.pack("!H", 4321) + b"bye", opcode=0x8)
+    while True:
+        fin, code, payload = client.frame()
+        if code == 0x8:
+            say(event="echoed", code=close_code(payload))
+            break
+    client = RawClient(url, token)
+    opcode, payload = client.message()
+    client.send('{"op":"ack","sequence":1}', masked=False)
+    try:
+        while True:
+            fin, code, payload = client.frame()
+            if code == 0x8:
+                say(event="unmasked", code=close_code(payload))
+                return
+    except EOFError:
+        say(event="unmasked", code=None)
+
+
 if __name__ == "__main__":
     mode, url, token = sys.argv[1], sys.argv[2], sys.argv[3]
     if mode == "slow":
@@ -207,3 +242,5 @@ if __name__ == "__main__":
         asyncio.run(frames(url, token))
     elif mode == "raw":
         asyncio.run(raw(url, token))
+    elif mode == "protocol":
+        protocol(url, token)

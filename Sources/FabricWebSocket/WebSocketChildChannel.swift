@@ -1,0 +1,57 @@
+import FabricCore
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// How the WebSocket listener sets up each accepted connection: SwiftNIO's HTTP/1.1 codec
+/// with its WebSocket upgrader, the adapter's decision before the upgrade, and after it a
+/// `WebSocketConnection` on the event loop.
+///
+/// Hummingbird's server runs `handle` in a task per connection; here it returns at once, so
+/// no task outlives the upgrade and an idle connection costs only its channel and session
+/// (`docs/architecture.md`, "A WebSocket connection holds no task"). The adapter's drain
+/// closes the sessions; the server's quiescing closes what is left.
+struct WebSocketChildChannel: ServerChildChannel {
+    /// The accepted connection.
+    struct Value: ServerChildChannelValue {
+        let channel: any Channel
+    }
+
+    let adapter: WebSocketAdapter
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let adapter = self.adapter
+        let limits = adapter.context.config.limits
+        return channel.eventLoop.makeCompletedFuture {
+            let decision = UpgradeDecision()
+            let upgrader = NIOWebSocketServerUpgrader(
+                maxFrameSize: limits.maxFrameSize, automaticErrorHandling: false,
+                shouldUpgrade: { channel, head in
+                    channel.eventLoop.makeFutureWithTask { await adapter.shouldUpgrade(head, channel, decision) }
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let session = decision.session else { throw ChannelError.inappropriateOperationForState }
+                        let operations = channel.pipeline.syncOperations
+                        // The HTTP answerer goes before any WebSocket frame can reach it.
+                        operations.removeHandler(
+                            context: try operations.context(handlerType: PlainHTTPResponder.self), promise: nil)
+                        try operations.addHandler(WebSocketConnection(session: session))
+                        return session
+                    }.flatMap { session in
+                        // Frames are read once the session has started (NIO buffers them until then).
+                        channel.eventLoop.makeFutureWithTask { await session.start() }
+                    }
+                })
+            let operations = channel.pipeline.syncOperations
+            try operations.configureHTTPServerPipeline(
+                withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }), withErrorHandling: true)
+            try operations.addHandler(PlainHTTPResponder(decision: decision))
+            return Value(channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {}
+}
