@@ -73,6 +73,8 @@ public struct WebSocketConfig: Sendable, Hashable {
     public var pingInterval: Duration
     /// How long the adapter waits for the client's close frame after sending its own.
     public var closeTimeout: Duration
+    /// How long a new connection has to send its upgrade request (and be upgraded).
+    public var handshakeTimeout: Duration
     /// How long a graceful shutdown lets each connection flush its buffer before closing it.
     public var drainTimeout: Duration
     /// Per-client limits.
@@ -121,6 +123,7 @@ public struct WebSocketConfig: Sendable, Hashable {
         }
         pingInterval = try reader.duration("ping_interval", default: .seconds(30), minimum: .milliseconds(10))
         closeTimeout = try reader.duration("close_timeout", default: .seconds(5), minimum: .milliseconds(10))
+        handshakeTimeout = try reader.duration("handshake_timeout", default: .seconds(10), minimum: .milliseconds(10))
         drainTimeout = try reader.duration("drain_timeout", default: .seconds(10), minimum: .zero)
         limits = try WebSocketConfig.readLimits(reader.section("limits"))
         let buffer = try reader.section("buffer")

@@ -142,6 +142,21 @@ final class OutboundBuffer: Sendable {
         if now { wake() }
     }
 
+    /// The connection is gone: closes and discards everything queued, even under a flushing close.
+    func abandon() {
+        let discarded = state.withLock { state -> Int in
+            if state.closing == nil { state.closing = (.normal, "") }
+            state.flush = false
+            let discarded = state.queued
+            while state.messages.pop() != nil {}
+            state.replies = []
+            state.replyHead = 0
+            return discarded
+        }
+        if discarded > 0 { metrics.buffered(-discarded) }
+        wakeForClose()
+    }
+
     /// Forgets the wake action (the connection is gone).
     func detach() {
         state.withLock { $0.wake = nil }

@@ -8,25 +8,42 @@ import NIOWebSocket
 /// the adapter decided (401, 403, 404, 503 … with a JSON body), 400 for a malformed upgrade,
 /// 426 for a plain `GET /v1/ws`, 404 for anything else. Every answer closes the connection:
 /// this listener serves WebSockets, not HTTP.
+///
+/// It answers on the request's head, not its end: a client that announces a body and never
+/// sends it must not keep a connection (or the adapter's shutdown) waiting. A connection
+/// that sends no complete upgrade within `handshakeTimeout`, or closes its side before one,
+/// is closed.
 final class PlainHTTPResponder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let decision: UpgradeDecision
-    private var path = "/"
+    private let metrics: WebSocketMetrics
+    private let handshakeTimeout: TimeAmount
     private var malformedUpgrade = false
+    private var answered = false
+    private var timeout: Scheduled<Void>?
 
-    init(decision: UpgradeDecision) { self.decision = decision }
+    init(decision: UpgradeDecision, metrics: WebSocketMetrics, handshakeTimeout: TimeAmount) {
+        self.decision = decision
+        self.metrics = metrics
+        self.handshakeTimeout = handshakeTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        timeout = context.eventLoop.scheduleTask(in: handshakeTimeout) { channel.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Removed at the upgrade: the session's own timers take over.
+        timeout?.cancel()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            path = String(head.uri.prefix { $0 != "?" })
-        case .body:
-            break
-        case .end:
-            respond(context: context)
-        }
+        guard case .head(let head) = unwrapInboundIn(data), !answered else { return }
+        answered = true
+        respond(path: String(head.uri.prefix { $0 != "?" }), context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -44,27 +61,41 @@ final class PlainHTTPResponder: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
+            // An upgrade being decided finishes (its session is drained like any other).
+            if decision.isPending { return }
             context.close(promise: nil)
+            return
+        }
+        if case ChannelEvent.inputClosed = event {
+            // The server allows half-closed connections; one that stops sending before an
+            // answer is gone. (After an answer the write's completion closes it.)
+            if !answered, !decision.isPending { context.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     /// The answer to a request the adapter had nothing to decide about.
-    private func unupgraded() -> UpgradeRefusal {
+    private func unupgraded(path: String) -> UpgradeRefusal {
         if malformedUpgrade {
             return UpgradeRefusal(
                 .rejected, "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13", metric: "rejected")
         }
         if path == "/v1/ws" {
             return UpgradeRefusal(
-                .rejected, "this endpoint speaks WebSocket only", metric: "plain-http", http: .upgradeRequired)
+                .rejected, "this endpoint speaks WebSocket only", metric: "rejected", http: .upgradeRequired)
         }
         return UpgradeRefusal(.notFound, "no WebSocket endpoint at \(path.prefix(128))", metric: "not-found")
     }
 
-    private func respond(context: ChannelHandlerContext) {
-        let refusal = decision.refusal ?? unupgraded()
+    private func respond(path: String, context: ChannelHandlerContext) {
+        let refusal: UpgradeRefusal
+        if let decided = decision.refusal {
+            refusal = decided
+        } else {
+            refusal = unupgraded(path: path)
+            metrics.refused(refusal.metric)
+        }
         var headers = HTTPHeaders()
         for field in refusal.headers { headers.add(name: field.name.rawName, value: field.value) }
         headers.replaceOrAdd(name: "content-length", value: String(refusal.body.count))

@@ -4,20 +4,41 @@ import Synchronization
 /// (which decides) to the pipeline step that starts the session or the HTTP answer that
 /// refuses it. One per connection, gone with the HTTP handlers after the upgrade.
 final class UpgradeDecision: Sendable {
-    private let value = Mutex<Result<WebSocketSession, UpgradeRefusal>?>(nil)
+    private let value = Mutex<(started: Bool, result: Result<WebSocketSession, UpgradeRefusal>?)>((false, nil))
+
+    /// Marks the decision as being made; false when it already was (a request naming
+    /// `websocket` twice in `Upgrade` is decided once).
+    func begin() -> Bool {
+        value.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+    }
 
     /// Records the decision.
     func set(_ decision: Result<WebSocketSession, UpgradeRefusal>) {
-        value.withLock { $0 = decision }
+        value.withLock { $0.result = decision }
+    }
+
+    /// True while the decision is being made, or once the upgrade was accepted: the
+    /// connection is on its way to being a session.
+    var isPending: Bool {
+        value.withLock { state in
+            switch state.result {
+            case nil: state.started
+            case .success?: true
+            case .failure?: false
+            }
+        }
     }
 
     /// The session of an accepted upgrade.
     var session: WebSocketSession? {
-        value.withLock { if case .success(let session)? = $0 { session } else { nil } }
+        value.withLock { if case .success(let session)? = $0.result { session } else { nil } }
     }
 
     /// The refusal of a refused one.
     var refusal: UpgradeRefusal? {
-        value.withLock { if case .failure(let refusal)? = $0 { refusal } else { nil } }
+        value.withLock { if case .failure(let refusal)? = $0.result { refusal } else { nil } }
     }
 }

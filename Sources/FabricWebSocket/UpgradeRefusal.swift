@@ -21,7 +21,10 @@ struct UpgradeRefusal: Error, Sendable {
         body = Array(JSONCodec.encodeSorted(JSONValue.object(fields)).utf8)
         var headers: HTTPFields = [.contentType: "application/json", .connection: "close"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\"" }
-        if self.status == .upgradeRequired { headers[.upgrade] = "websocket" }
+        if self.status == .upgradeRequired {
+            headers[.upgrade] = "websocket"
+            headers[.connection] = "Upgrade, close"
+        }
         if let retryAfter { headers[.retryAfter] = String(max(1, retryAfter.milliseconds / 1000)) }
         self.headers = headers
         self.metric = metric

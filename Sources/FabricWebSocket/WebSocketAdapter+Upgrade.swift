@@ -15,6 +15,7 @@ extension WebSocketAdapter {
     /// session. Nil refuses it; `PlainHTTPResponder` then answers with the refusal recorded
     /// in `decision` (an HTTP answer, never a WebSocket).
     func shouldUpgrade(_ head: HTTPRequestHead, _ channel: any Channel, _ decision: UpgradeDecision) async -> HTTPHeaders? {
+        guard decision.begin() else { return nil }
         let result = await decide(head, channel)
         decision.set(result.map(\.1))
         switch result {
@@ -29,6 +30,11 @@ extension WebSocketAdapter {
     private func decide(
         _ request: HTTPRequestHead, _ channel: any Channel
     ) async -> Result<(HTTPHeaders, WebSocketSession), UpgradeRefusal> {
+        // RFC 6455 §4.2.1; without it NIO's HTTP parser does not stop at the request either.
+        let connection = request.headers["connection"].flatMap { $0.split(separator: ",") }
+        guard connection.contains(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == "upgrade" }) else {
+            return .failure(UpgradeRefusal(.rejected, "a WebSocket upgrade needs Connection: Upgrade", metric: "rejected"))
+        }
         let uri = URI(request.uri)
         let mode: SessionMode
         if uri.path == "/v1/ws" {

@@ -38,17 +38,23 @@ struct WebSocketChildChannel: ServerChildChannel {
                         // The HTTP answerer goes before any WebSocket frame can reach it.
                         operations.removeHandler(
                             context: try operations.context(handlerType: PlainHTTPResponder.self), promise: nil)
+                        // Nothing more is read until the session has started (subscribed, taken
+                        // over): NIO replays what it already read once this future completes,
+                        // and `WebSocketConnection` reads on from there.
+                        try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
                         try operations.addHandler(WebSocketConnection(session: session))
                         return session
                     }.flatMap { session in
-                        // Frames are read once the session has started (NIO buffers them until then).
                         channel.eventLoop.makeFutureWithTask { await session.start() }
                     }
                 })
             let operations = channel.pipeline.syncOperations
             try operations.configureHTTPServerPipeline(
                 withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }), withErrorHandling: true)
-            try operations.addHandler(PlainHTTPResponder(decision: decision))
+            try operations.addHandler(
+                PlainHTTPResponder(
+                    decision: decision, metrics: adapter.context.metrics,
+                    handshakeTimeout: .milliseconds(adapter.context.config.handshakeTimeout.milliseconds)))
             return Value(channel: channel)
         }
     }

@@ -1,6 +1,7 @@
 import FabricCore
 import Metrics
 import NIOCore
+import NIOHTTP1
 import NIOWebSocket
 
 /// The WebSocket side of one upgraded connection, on its event loop: puts frames together
@@ -36,8 +37,16 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         session.buffer.attach { loop.execute { bound.value.drain() } }
+    }
+
+    /// The session has started and NIO has replayed what it read meanwhile: read on, and ping.
+    private func started(context: ChannelHandlerContext) {
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let interval = TimeAmount.milliseconds(session.context.config.pingInterval.milliseconds)
-        pingTimer = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in bound.value.ping() }
+        pingTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            bound.value.ping()
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -59,6 +68,9 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case HTTPServerUpgradeEvents.upgradeComplete? = event as? HTTPServerUpgradeEvents {
+            started(context: context)
+        }
         if event is ChannelShouldQuiesceEvent {
             session.buffer.close(.goingAway, "shutting down", flush: true)
             return
@@ -94,6 +106,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         let frame = unwrapInboundIn(data)
         // RFC 6455 §5.1: a server closes a connection whose client frames are not masked.
         guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
+            closeOnceSent = true
             fail(.protocolError, frame.maskKey == nil ? "client frames must be masked" : "no extension was negotiated")
             return
         }
@@ -101,7 +114,9 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         case .connectionClose:
             receivedClose(frame, context: context)
         case .ping:
-            guard !closeSent else { return }
+            // A client that pings faster than it reads gets no pong for what cannot be written
+            // (RFC 6455 §5.5.3 allows answering only the latest ping).
+            guard !closeSent, context.channel.isWritable else { return }
             context.writeAndFlush(
                 wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         case .pong:
@@ -109,6 +124,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         case .text, .binary, .continuation:
             received(frame)
         default:
+            closeOnceSent = true
             fail(.protocolError, "unknown opcode \(frame.opcode)")
         }
     }
@@ -159,12 +175,17 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         session.buffer.close(.normal, "", flush: false)
         session.context.metrics.closed(.normal)
         var data = frame.unmaskedData
-        let code: WebSocketErrorCode =
-            switch data.readInteger(as: UInt16.self) {
-            case nil: .normalClosure
-            case let sent? where Self.isSendable(sent): WebSocketErrorCode(codeNumber: Int(sent))
-            default: .protocolError
-            }
+        let code: WebSocketErrorCode
+        if data.readableBytes == 0 {
+            code = .normalClosure
+        } else if let sent = data.readInteger(as: UInt16.self), Self.isSendable(sent) {
+            // A reason must be UTF-8 (RFC 6455 §5.5.1).
+            code =
+                String(validating: data.readableBytesView, as: UTF8.self) == nil
+                ? .dataInconsistentWithMessage : WebSocketErrorCode(codeNumber: Int(sent))
+        } else {
+            code = .protocolError
+        }
         var answer = context.channel.allocator.buffer(capacity: 2)
         answer.write(webSocketErrorCode: code)
         let channel = context.channel
@@ -175,7 +196,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// Codes a close frame may carry (RFC 6455 §7.4): 1005, 1006 and 1015 never travel.
     private static func isSendable(_ code: UInt16) -> Bool {
         switch code {
-        case 1000...1003, 1007...1011, 3000...4999: true
+        case 1000...1003, 1007...1014, 3000...4999: true
         default: false
         }
     }
@@ -205,7 +226,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// Writes what the buffer holds while the socket takes it; the buffer wakes this again
     /// when more arrives, the socket when it is writable again.
     private func drain() {
-        guard let context, !closeSent else { return }
+        // A closed channel takes nothing: what is queued must not count as written.
+        guard let context, !closeSent, context.channel.isActive else { return }
         var wrote = false
         while context.channel.isWritable, let item = session.buffer.poll() {
             switch item {
@@ -220,7 +242,18 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
                     data = bytes
                     opcode = .binary
                 }
-                context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: data)), promise: nil)
+                let written: EventLoopPromise<Void>?
+                if session.isRaw, let sequence = frame.sequence {
+                    // A raw client cannot acknowledge: its at-least-once frames count as
+                    // confirmed once written to the socket.
+                    let promise = context.eventLoop.makePromise(of: Void.self)
+                    let session = self.session
+                    promise.futureResult.whenSuccess { session.acknowledge(sequence: sequence, id: nil) }
+                    written = promise
+                } else {
+                    written = nil
+                }
+                context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: data)), promise: written)
                 wrote = true
                 session.wrote(frame)
             case .close(let reason, let message):

@@ -132,7 +132,8 @@ final class WebSocketSession: Sendable {
     /// The connection closed (its event loop): the session ends once its start has.
     func connectionClosed() {
         if !buffer.isClosing { context.metrics.closed(.normal) }
-        buffer.close(.normal, "", flush: false)
+        // Whatever is still queued (a flushing close included) can no longer be written.
+        buffer.abandon()
         let finishNow = state.withLock { state -> Bool in
             switch state.phase {
             case .starting:
@@ -303,8 +304,6 @@ final class WebSocketSession: Sendable {
     func wrote(_ frame: ServerFrame) {
         context.metrics.framesOut.increment()
         context.metrics.bytesOut.increment(by: frame.size)
-        // A raw client cannot acknowledge: its at-least-once frames count as confirmed once written.
-        if isRaw, let sequence = frame.sequence { acknowledge(sequence: sequence, id: nil) }
     }
 
     // MARK: Timers

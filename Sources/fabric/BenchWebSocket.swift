@@ -1,8 +1,6 @@
 import FabricCore
 import FabricNATS
 import Foundation
-import HTTPTypes
-import HummingbirdWSClient
 import Logging
 import NIOCore
 import Synchronization
@@ -65,60 +63,7 @@ struct BenchWebSocket {
 
     /// Opens one client; returns once it is subscribed (or ready, without a topic).
     func open(_ target: Target, topic: Bool, onPayload: @escaping @Sendable (UInt64) -> Void) async throws -> BenchClient {
-        let ready = AsyncStream<Void>.makeStream()
-        let client = BenchClient()
-        let url: String
-        var headers = HTTPFields()
-        switch target {
-        case .fabric(let base, let token, _):
-            url = base + "/v1/ws"
-            headers[.authorization] = "Bearer \(token)"
-        case .nats(let base, _):
-            url = base
-        }
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
-        let task = Task {
-            _ = try? await WebSocketClient.connect(url: url, configuration: configuration, logger: Self.logger) {
-                inbound, outbound, _ in
-                if case .nats = target {
-                    let subscribe = topic ? "SUB bench.fanout 1\r\n" : ""
-                    try await outbound.write(
-                        .text("CONNECT {\"verbose\":false,\"protocol\":1,\"echo\":false}\r\n\(subscribe)PING\r\n"))
-                }
-                var announced = false
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    let text: String
-                    switch message {
-                    case .text(let value): text = value
-                    case .binary(let buffer): text = String(buffer: buffer)
-                    }
-                    switch target {
-                    case .fabric:
-                        if !announced, text.contains(topic ? "\"op\":\"subscribed\"" : "\"op\":\"ready\"") {
-                            announced = true
-                            ready.continuation.yield()
-                        } else if !announced, text.contains("\"op\":\"ready\""), topic {
-                            try await outbound.write(.text(#"{"op":"subscribe","topics":["bench/fanout"]}"#))
-                        }
-                    case .nats:
-                        if text.contains("PING\r\n") { try await outbound.write(.text("PONG\r\n")) }
-                        if !announced, text.contains("PONG") {
-                            announced = true
-                            ready.continuation.yield()
-                        }
-                    }
-                    var rest = Substring(text)
-                    while let range = rest.range(of: "{\"t\":") {
-                        rest = rest[range.upperBound...]
-                        if let stamp = UInt64(rest.prefix { $0.isNumber }) { onPayload(stamp) }
-                    }
-                }
-            }
-            ready.continuation.finish()
-        }
-        client.started(task)
-        for await _ in ready.stream { return client }
-        throw BenchError("a \(target.name) client could not connect")
+        BenchClient(channel: try await BenchSocket.connect(target, topic: topic, onPayload: onPayload))
     }
 
     // MARK: Idle connections
@@ -219,15 +164,12 @@ struct BenchWebSocket {
     }
 }
 
-/// One benchmark client: the task running its connection.
-final class BenchClient: Sendable {
-    private let running = Mutex<Task<Void, Never>?>(nil)
-
-    /// Remembers the task running the connection.
-    func started(_ task: Task<Void, Never>) { running.withLock { $0 = task } }
+/// One benchmark client: its connection.
+struct BenchClient: Sendable {
+    let channel: any Channel
 
     /// Closes the connection.
-    func stop() { running.withLock { $0 }?.cancel() }
+    func stop() { channel.close(promise: nil) }
 }
 
 /// A benchmark that could not run.

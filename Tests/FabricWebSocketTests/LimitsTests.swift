@@ -163,7 +163,8 @@ struct LimitsTests {
 
     @Test func plainRequestsAndMalformedUpgradesGetAnHTTPAnswer() async throws {
         try await WSHarness.run { harness in
-            let adapter = try await harness.adapter()
+            // Longer than a test waits: a closed connection below is not the handshake timeout.
+            let adapter = try await harness.adapter(yaml: "handshake_timeout: 10m")
             try await adapter.run {
                 let port = try await adapter.url.port()
                 let token = [("Authorization", "Bearer \(harness.tokens.valid())")]
@@ -173,7 +174,31 @@ struct LimitsTests {
                 let keyless = try await RawHandshake.send(port: port, path: "/v1/ws", upgrade: noKey, headers: token)
                 #expect(keyless.status == 400, "\(keyless)")
                 #expect(keyless.body.contains("Sec-WebSocket-Key"))
+                let notConnection = Array(RawHandshake.upgrade.filter { $0.0 != "Connection" })
+                let unannounced = try await RawHandshake.send(
+                    port: port, path: "/v1/ws", upgrade: notConnection, headers: token)
+                #expect(unannounced.status == 400, "\(unannounced)")
+                #expect(unannounced.body.contains("Connection: Upgrade"))
+                // A refusal is answered on the request's head: a body announced and never sent
+                // keeps nothing waiting.
+                let stalled = try await RawHandshake.send(
+                    port: port, path: "/v1/ws", headers: [("Authorization", "Bearer nonsense"), ("Content-Length", "5")])
+                #expect(stalled.status == 401, "\(stalled)")
+                // A connection that closes its side before any request is closed, not kept.
+                let closed = try await RawHandshake.isClosedWhenSilent(port: port, halfClose: true)
+                #expect(closed)
                 #expect(adapter.adapter.connections == 0)
+            }
+        }
+    }
+
+    @Test func aConnectionThatSendsNoUpgradeIsClosedAfterTheHandshakeTimeout() async throws {
+        try await WSHarness.run { harness in
+            let adapter = try await harness.adapter(yaml: "handshake_timeout: 100ms")
+            try await adapter.run {
+                let port = try await adapter.url.port()
+                let closed = try await RawHandshake.isClosedWhenSilent(port: port, halfClose: false)
+                #expect(closed)
             }
         }
     }

@@ -28,22 +28,48 @@ enum RawHandshake {
         }
     }
 
-    private static func blockingSend(port: Int, path: String, headers: [(String, String)]) throws -> (status: Int, body: String) {
+    /// Connects and sends nothing (shutting its sending side when `halfClose`): true when the
+    /// server then closes the connection (within ten seconds).
+    static func isClosedWhenSilent(port: Int, halfClose: Bool) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        let fd = try connected(port: port)
+                        defer { close(fd) }
+                        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
+                        var byte: UInt8 = 0
+                        return recv(fd, &byte, 1, 0) == 0
+                    })
+            }
+        }
+    }
+
+    /// A blocking socket connected to the adapter, reads timing out after ten seconds.
+    private static func connected(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
-        defer { close(fd) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
+        let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        guard result == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        return fd
+    }
+
+    private static func blockingSend(port: Int, path: String, headers: [(String, String)]) throws -> (status: Int, body: String) {
+        let fd = try connected(port: port)
+        defer { close(fd) }
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
