@@ -48,6 +48,10 @@ struct WebSocketChildChannel: ServerChildChannel {
                         channel.eventLoop.makeFutureWithTask { await session.start() }
                     }
                 })
+            // Each channel keeps its receive buffer between reads; most connections are idle
+            // and their frames small, so it starts at 512 bytes (NIO: 2 KiB) and grows with reads.
+            try channel.syncOptions?.setOption(
+                ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             let operations = channel.pipeline.syncOperations
             try operations.configureHTTPServerPipeline(
                 withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }), withErrorHandling: true)

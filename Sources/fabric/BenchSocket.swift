@@ -42,7 +42,10 @@ enum BenchSocket {
         }
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
-                channel.pipeline.addHTTPClientHandlers(withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                // The first frame can come in the same read as the 101: keep it.
+                channel.pipeline.addHTTPClientHandlers(
+                    leftOverBytesStrategy: .forwardBytes,
+                    withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
             }
             .connect(host: host, port: port).get()
         let path = url.path.isEmpty ? "/" : url.path
@@ -119,24 +122,43 @@ final class BenchFrameHandler: ChannelInboundHandler {
     }
 
     private func contains(_ buffer: ByteBuffer, _ text: String) -> Bool {
-        buffer.readableBytesView.firstRange(of: Array(text.utf8)) != nil
+        let needle = Array(text.utf8)
+        return buffer.withUnsafeReadableBytes { Self.index(of: needle, in: $0, from: 0) != nil }
     }
+
+    /// Where `needle` starts in `bytes` at or after `start` (a plain scan: messages are short).
+    private static func index(of needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let first = needle.first, bytes.count >= needle.count else { return nil }
+        var index = start
+        while index <= bytes.count - needle.count {
+            if bytes[index] == first {
+                var matched = 1
+                while matched < needle.count, bytes[index + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return index }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private static let marker = Array(#"{"t":"#.utf8)
 
     /// Calls `body` with each number that follows `{"t":` in `buffer`.
     static func stamps(in buffer: ByteBuffer, _ body: (UInt64) -> Void) {
-        let marker = Array(#"{"t":"#.utf8)
-        var bytes = buffer.readableBytesView[...]
-        while let found = bytes.firstRange(of: marker) {
-            var index = found.upperBound
-            var value: UInt64 = 0
-            var digits = 0
-            while index < bytes.endIndex, bytes[index] >= 0x30, bytes[index] <= 0x39 {
-                value = value &* 10 &+ UInt64(bytes[index] - 0x30)
-                index += 1
-                digits += 1
+        buffer.withUnsafeReadableBytes { bytes in
+            var start = 0
+            while let found = index(of: marker, in: bytes, from: start) {
+                var index = found + marker.count
+                var value: UInt64 = 0
+                var digits = 0
+                while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                    value = value &* 10 &+ UInt64(bytes[index] - 0x30)
+                    index += 1
+                    digits += 1
+                }
+                if digits > 0 { body(value) }
+                start = index
             }
-            if digits > 0 { body(value) }
-            bytes = bytes[index...]
         }
     }
 }
