@@ -159,7 +159,10 @@ final class OutboundBuffer: Sendable {
 
     /// Forgets the wake action (the connection is gone).
     func detach() {
-        state.withLock { $0.wake = nil }
+        state.withLock { state in
+            state.wake = nil
+            state.idle = true
+        }
     }
 
     /// The next item, or nil when there is none: the taker is then woken by the next push

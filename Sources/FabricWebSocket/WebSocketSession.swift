@@ -98,6 +98,12 @@ final class WebSocketSession: Sendable {
     /// only after it returns (`WebSocketChildChannel`).
     func start() async {
         context.metrics.accepted.increment()
+        if state.withLock({ $0.phase == .closedWhileStarting }) {
+            // Gone before it began: it takes no session over and announces nothing.
+            state.withLock { $0.phase = .ended }
+            markFinished()
+            return
+        }
         if let previous = context.registry.claim(self) {
             // The old session unsubscribes and announces its end before this one announces its start.
             previous.takeOver()
