@@ -202,7 +202,10 @@ final class WorkConsumer: Sendable {
     /// Keeps long attempts' messages (in-progress acks), forgets pull requests the
     /// server never answered, and subscribes again when the consumer was deleted.
     private func maintain() async {
-        let tick = min(config.ackWait / 3, config.pullExpiry / 2, .seconds(1))
+        // Ticking at a sixth of the ack wait, an entry due at a third gets its in-progress ack
+        // at most half the ack wait after the previous one: the other half is the margin for
+        // a stalled tick on a loaded machine.
+        let tick = min(config.ackWait / 6, config.pullExpiry / 2, .seconds(1))
         while !Task.isCancelled {
             do { try await Task.sleep(for: tick) } catch { return }
             let now = ContinuousClock.now
