@@ -60,16 +60,15 @@ final class PlainHTTPResponder: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            // An upgrade being decided finishes (its session is drained like any other).
-            if decision.isPending { return }
-            context.close(promise: nil)
-            return
-        }
         if case ChannelEvent.inputClosed = event {
             // The server allows half-closed connections; one that stops sending before an
-            // answer is gone. (After an answer the write's completion closes it.)
-            if !answered, !decision.isPending { context.close(promise: nil) }
+            // answer is gone. (After an answer the write's completion closes it; an upgrade
+            // being decided is not carried out.)
+            if decision.isPending {
+                decision.clientHalfClosed = true
+            } else if !answered {
+                context.close(promise: nil)
+            }
             return
         }
         context.fireUserInboundEventTriggered(event)

@@ -59,13 +59,15 @@ final class SessionRegistry: Sendable {
     /// Open connections (upgraded or upgrading).
     var count: Int { state.withLock { $0.connections } }
 
-    /// Registers `session` as the holder of its client id; returns the session it takes over.
-    func claim(_ session: WebSocketSession) -> WebSocketSession? {
+    /// Registers `session` as the holder of its client id; returns the session it takes over,
+    /// and whether a drain has begun (under the same lock: a session claimed after
+    /// `beginDrain` is not among the ones it returned, so it must close itself).
+    func claim(_ session: WebSocketSession) -> (previous: WebSocketSession?, draining: Bool) {
         state.withLock { state in
             state.sessions[ObjectIdentifier(session)] = session
             let previous = state.byClient[session.clientID]
             state.byClient[session.clientID] = session
-            return previous
+            return (previous, state.draining)
         }
     }
 
@@ -90,6 +92,16 @@ final class SessionRegistry: Sendable {
         state.withLock { state in
             state.draining = true
             return Array(state.sessions.values)
+        }
+    }
+
+    /// Returns once no connection is open, or after `limit`.
+    func waitUntilEmpty(atMost limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitUntilEmpty() }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
         }
     }
 

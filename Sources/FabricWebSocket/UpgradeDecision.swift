@@ -5,6 +5,14 @@ import Synchronization
 /// refuses it. One per connection, gone with the HTTP handlers after the upgrade.
 final class UpgradeDecision: Sendable {
     private let value = Mutex<(started: Bool, result: Result<WebSocketSession, UpgradeRefusal>?)>((false, nil))
+    private let halfClosed = Mutex(false)
+
+    /// The client closed its sending side while the decision was being made: an accepted
+    /// upgrade is not carried out (the connection could never answer a ping or a close).
+    var clientHalfClosed: Bool {
+        get { halfClosed.withLock { $0 } }
+        set { halfClosed.withLock { $0 = newValue } }
+    }
 
     /// Marks the decision as being made; false when it already was (a request naming
     /// `websocket` twice in `Upgrade` is decided once).

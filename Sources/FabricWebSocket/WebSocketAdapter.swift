@@ -86,7 +86,11 @@ public final class WebSocketAdapter: Service, Sendable {
                     service: PriorityWatchService(watch: watch, metrics: context.metrics, readiness: readiness),
                     successTerminationBehavior: .ignore))
         }
-        // Shut down in reverse: the drain first, then the listener, the watcher last.
+        // Shut down in reverse: the drain first, then the listener, then the wait for
+        // connections still closing, the watcher last.
+        services.append(
+            Configured(
+                service: WebSocketCloseWait(registry: context.registry, closeTimeout: context.config.closeTimeout)))
         services.append(Configured(service: application()))
         services.append(Configured(service: WebSocketDrainGate(adapter: self, readiness: readiness)))
         let takeovers = try watchTakeovers()
@@ -103,13 +107,7 @@ public final class WebSocketAdapter: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             for session in sessions { group.addTask { await session.shutdown(deadline: deadline) } }
         }
-        let registry = context.registry
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await registry.waitUntilEmpty() }
-            group.addTask { try? await Task.sleep(for: deadline + self.context.config.closeTimeout) }
-            await group.next()
-            group.cancelAll()
-        }
+        await context.registry.waitUntilEmpty(atMost: deadline + context.config.closeTimeout)
     }
 
     /// A connection for the same client id announced on another instance (or by another

@@ -33,19 +33,25 @@ struct WebSocketChildChannel: ServerChildChannel {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let session = decision.session else { throw ChannelError.inappropriateOperationForState }
+                        guard let session = decision.session, !decision.clientHalfClosed else {
+                            throw ChannelError.inputClosed
+                        }
                         let operations = channel.pipeline.syncOperations
-                        // The HTTP answerer goes before any WebSocket frame can reach it.
-                        operations.removeHandler(
-                            context: try operations.context(handlerType: PlainHTTPResponder.self), promise: nil)
                         // Nothing more is read until the session has started (subscribed, taken
                         // over): NIO replays what it already read once this future completes,
                         // and `WebSocketConnection` reads on from there.
                         try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
                         try operations.addHandler(WebSocketConnection(session: session))
+                        // The HTTP answerer goes before any WebSocket frame can reach it.
+                        operations.removeHandler(
+                            context: try operations.context(handlerType: PlainHTTPResponder.self), promise: nil)
                         return session
                     }.flatMap { session in
                         channel.eventLoop.makeFutureWithTask { await session.start() }
+                    }.flatMapErrorThrowing { error in
+                        // A failed upgrade step reaches no handler that would close the connection.
+                        channel.close(promise: nil)
+                        throw error
                     }
                 })
             // Each channel keeps its receive buffer between reads; most connections are idle

@@ -27,6 +27,10 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     private var closeOnceSent = false
     private var awaitingPong = false
     private var pingTimer: RepeatedTask?
+    /// The session has started: `ready` is its first frame, so nothing is written before.
+    private var isStarted = false
+    /// The client closed its side before the session started.
+    private var inputClosedEarly = false
 
     init(session: WebSocketSession) {
         self.session = session
@@ -41,8 +45,13 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
 
     /// The session has started and NIO has replayed what it read meanwhile: read on, and ping.
     private func started(context: ChannelHandlerContext) {
+        isStarted = true
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        // After this event NIO replays the frames it held back; a half-close seen meanwhile
+        // closes the connection only after them.
+        context.eventLoop.execute { bound.value.drain() }
+        if inputClosedEarly { context.eventLoop.execute { bound.value.context?.close(promise: nil) } }
         let interval = TimeAmount.milliseconds(session.context.config.pingInterval.milliseconds)
         pingTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             bound.value.ping()
@@ -77,7 +86,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         }
         if case ChannelEvent.inputClosed = event {
             // The server allows half-closed connections; a WebSocket client that stops sending is gone.
-            context.close(promise: nil)
+            if isStarted { context.close(promise: nil) } else { inputClosedEarly = true }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -227,7 +236,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// when more arrives, the socket when it is writable again.
     private func drain() {
         // A closed channel takes nothing: what is queued must not count as written.
-        guard let context, !closeSent, context.channel.isActive else { return }
+        guard let context, isStarted, !closeSent, context.channel.isActive else { return }
         var wrote = false
         while context.channel.isWritable, let item = session.buffer.poll() {
             switch item {

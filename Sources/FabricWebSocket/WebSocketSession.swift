@@ -97,14 +97,17 @@ final class WebSocketSession: Sendable {
     /// Starts the session once the connection is upgraded; the connection's frames are read
     /// only after it returns (`WebSocketChildChannel`).
     func start() async {
-        context.metrics.accepted.increment()
         if state.withLock({ $0.phase == .closedWhileStarting }) {
             // Gone before it began: it takes no session over and announces nothing.
             state.withLock { $0.phase = .ended }
             markFinished()
             return
         }
-        if let previous = context.registry.claim(self) {
+        context.metrics.accepted.increment()
+        let (previous, draining) = context.registry.claim(self)
+        // Upgraded while the adapter drains (its decision began before): it closes at once.
+        if draining { buffer.close(.goingAway, "shutting down", flush: false) }
+        if let previous {
             // The old session unsubscribes and announces its end before this one announces its start.
             previous.takeOver()
             await previous.waitUntilFinished(timeout: context.config.closeTimeout)

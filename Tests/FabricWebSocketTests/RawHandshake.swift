@@ -45,6 +45,31 @@ enum RawHandshake {
         }
     }
 
+    /// Sends a well-formed upgrade request with `headers`, then shuts its sending side: true
+    /// when the server closes the connection (within ten seconds), whatever it answered first.
+    static func isClosedAfterUpgradeAndHalfClose(port: Int, headers: [(String, String)]) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        let fd = try connected(port: port)
+                        defer { close(fd) }
+                        var request = "GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+                        for (name, value) in upgrade + headers { request += "\(name): \(value)\r\n" }
+                        request += "\r\n"
+                        _ = request.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, 0) }
+                        shutdown(fd, Int32(SHUT_WR))
+                        var chunk = [UInt8](repeating: 0, count: 4096)
+                        while true {
+                            let count = recv(fd, &chunk, chunk.count, 0)
+                            if count == 0 { return true }
+                            if count < 0 { return false }
+                        }
+                    })
+            }
+        }
+    }
+
     /// A blocking socket connected to the adapter, reads timing out after ten seconds.
     private static func connected(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
