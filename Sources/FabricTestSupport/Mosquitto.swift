@@ -13,7 +13,20 @@ public final class Mosquitto: Sendable {
 
     /// Starts a broker allowing anonymous clients on 127.0.0.1 only, and waits until it listens.
     public static func start(extraConfiguration: String = "") async throws -> Mosquitto {
-        let port = try FreePort.next()
+        // A free port can be taken by a test running in parallel before the broker binds it
+        // (mosquitto then exits at once): try another, as `NATSServer` does.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await launch(port: try FreePort.next(), extraConfiguration: extraConfiguration)
+            } catch {
+                if attempt >= 5 { throw error }
+            }
+        }
+    }
+
+    private static func launch(port: Int, extraConfiguration: String) async throws -> Mosquitto {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fabric-mosquitto-\(UUID().uuidString)")
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -33,6 +46,7 @@ public final class Mosquitto: Sendable {
         let child = try ChildProcess("mosquitto", arguments: ["-c", file])
         guard await child.waitForLine(containing: "running", timeout: .seconds(30)) != nil else {
             await child.stop()
+            try? FileManager.default.removeItem(atPath: directory)
             throw ChildProcessError.notReady("mosquitto on port \(port)", output: child.output)
         }
         return Mosquitto(port: port, child: child, directory: directory)

@@ -52,7 +52,11 @@ final class OutboundBuffer: Sendable {
     private let metrics: WebSocketMetrics
     let policy: DropPolicy
 
-    init(size: Int, policy: DropPolicy, metrics: WebSocketMetrics) {
+    /// Answers that may wait before the connection is closed (`push(reply:)`).
+    let replyLimit: Int
+
+    init(size: Int, policy: DropPolicy, metrics: WebSocketMetrics, replyLimit: Int) {
+        self.replyLimit = replyLimit
         state = Mutex(State(messages: BoundedQueue(capacity: size, policy: policy, priority: { $0.priority })))
         self.policy = policy
         self.metrics = metrics
@@ -101,15 +105,25 @@ final class OutboundBuffer: Sendable {
     }
 
     /// Queues an answer or an at-least-once frame; never dropped (false once closing).
+    ///
+    /// Answers are never dropped, so a client that keeps sending frames without reading
+    /// their answers (errors, subscription confirmations) is closed (1013) once
+    /// `replyLimit` of them wait, instead of growing the lane without bound.
     @discardableResult
     func push(reply frame: ServerFrame) -> Bool {
         let (wake, queued) = state.withLock { state -> ((@Sendable () -> Void)?, Bool) in
             guard state.closing == nil else { return (nil, false) }
+            guard state.replies.count - state.replyHead < replyLimit else { return (nil, false) }
             state.replies.append(frame)
             return (state.takeWake(), true)
         }
-        if queued { metrics.buffered(1) }
-        wake?()
+        if queued {
+            metrics.buffered(1)
+            wake?()
+        } else {
+            // A no-op when the buffer was already closing.
+            close(.overloaded, "more than \(replyLimit) answers wait: the client does not read them", flush: false)
+        }
         return queued
     }
 

@@ -79,8 +79,11 @@ final class WebSocketSession: Sendable {
         self.rawTopics = rawTopics
         self.channel = channel
         self.context = context
+        // Answers are bounded by the in-flight cap and delivery's one outbox frame at a time;
+        // what goes beyond that much again is a client that does not read.
         buffer = OutboundBuffer(
-            size: context.config.buffer.size, policy: context.config.buffer.dropPolicy, metrics: context.metrics)
+            size: context.config.buffer.size, policy: context.config.buffer.dropPolicy, metrics: context.metrics,
+            replyLimit: context.config.buffer.size + context.config.limits.maxInFlight)
         let limits = context.config.limits
         state = Mutex(
             State(

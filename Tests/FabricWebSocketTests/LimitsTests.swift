@@ -196,6 +196,24 @@ struct LimitsTests {
         }
     }
 
+    @Test func aClientThatDoesNotReadItsAnswersIsClosed1013() async throws {
+        try await WSHarness.run { harness in
+            // Eight answers may wait (buffer 4 + in flight 4); the socket itself holds a few KiB.
+            let adapter = try await harness.adapter(
+                yaml: "buffer: { size: 4 }\nlimits: { max_in_flight: 4, send_buffer: 4096 }")
+            try await adapter.run {
+                let peer = try Peer.start(["deaf", try await adapter.endpoint(), harness.tokens.valid(), "20000", "4096"])
+                defer { Task { await peer.process.stop() } }
+                let closed = await peer.event("closed")
+                #expect(closed?["code"]?.numberValue == 1013, "\(peer.process.output)")
+                // Answers were written until the socket filled; then the lane filled and the
+                // connection closed, long before 20,000 answers.
+                #expect((closed?["answers"]?.numberValue ?? 0) < 20000, "\(peer.process.output)")
+                #expect(await eventually { adapter.adapter.connections == 0 })
+            }
+        }
+    }
+
     @Test func aConnectionThatSendsNoUpgradeIsClosedAfterTheHandshakeTimeout() async throws {
         try await WSHarness.run { harness in
             let adapter = try await harness.adapter(yaml: "handshake_timeout: 100ms")

@@ -10,6 +10,8 @@ Each mode prints one JSON object per line on standard output for the test to rea
   raw URL TOKEN                `websockets`: raw mode round trip, text and binary
   protocol URL TOKEN           a hand-written client: ping → pong, its own close code echoed,
                                an unmasked frame refused
+  deaf URL TOKEN COUNT RCVBUF  a hand-written client that sends COUNT invalid frames without
+                               reading their answers, then reads until the close
 """
 import asyncio
 import base64
@@ -232,6 +234,27 @@ def protocol(url, token):
         say(event="unmasked", code=None)
 
 
+def deaf(url, token, count, rcvbuf):
+    client = RawClient(url, token, int(rcvbuf))
+    sent = 0
+    try:
+        for _ in range(int(count)):
+            client.send("not JSON")
+            sent += 1
+    except OSError:
+        pass  # the adapter closed the connection while we were still sending
+    answers = 0
+    try:
+        while True:
+            opcode, payload = client.message()
+            if opcode == 0x8:
+                say(event="closed", code=close_code(payload), answers=answers, sent=sent)
+                return
+            answers += 1
+    except (EOFError, OSError):
+        say(event="eof", answers=answers, sent=sent)
+
+
 if __name__ == "__main__":
     mode, url, token = sys.argv[1], sys.argv[2], sys.argv[3]
     if mode == "slow":
@@ -244,3 +267,5 @@ if __name__ == "__main__":
         asyncio.run(raw(url, token))
     elif mode == "protocol":
         protocol(url, token)
+    elif mode == "deaf":
+        deaf(url, token, sys.argv[4], sys.argv[5])
