@@ -45,7 +45,8 @@ final class OutboundBuffer: Sendable {
         var wake: (@Sendable () -> Void)?
         var closingActions: [@Sendable () -> Void] = []
 
-        var queued: Int { messages.count + replies.count - replyHead }
+        var waitingReplies: Int { replies.count - replyHead }
+        var queued: Int { messages.count + waitingReplies }
     }
 
     private let state: Mutex<State>
@@ -80,10 +81,7 @@ final class OutboundBuffer: Sendable {
             case .overflow:
                 // Everything waiting goes with the connection; the close is the next item.
                 let discarded = state.messages.count + 1
-                let removed = state.queued
-                while state.messages.pop() != nil {}
-                state.replies = []
-                state.replyHead = 0
+                let removed = state.discardAll()
                 state.closing = (.overloaded, "slow consumer: more than \(state.messages.capacity) messages waiting")
                 return (nil, .overflow, discarded, removed)
             }
@@ -113,7 +111,7 @@ final class OutboundBuffer: Sendable {
     func push(reply frame: ServerFrame) -> Bool {
         let (wake, queued) = state.withLock { state -> ((@Sendable () -> Void)?, Bool) in
             guard state.closing == nil else { return (nil, false) }
-            guard state.replies.count - state.replyHead < replyLimit else { return (nil, false) }
+            guard state.waitingReplies < replyLimit else { return (nil, false) }
             state.replies.append(frame)
             return (state.takeWake(), true)
         }
@@ -133,12 +131,7 @@ final class OutboundBuffer: Sendable {
             guard state.closing == nil else { return 0 }
             state.closing = (reason, message)
             state.flush = flush
-            guard !flush else { return 0 }
-            let discarded = state.queued
-            while state.messages.pop() != nil {}
-            state.replies = []
-            state.replyHead = 0
-            return discarded
+            return flush ? 0 : state.discardAll()
         }
         if discarded > 0 { metrics.buffered(-discarded) }
         wakeForClose()
@@ -161,11 +154,7 @@ final class OutboundBuffer: Sendable {
         let discarded = state.withLock { state -> Int in
             if state.closing == nil { state.closing = (.normal, "") }
             state.flush = false
-            let discarded = state.queued
-            while state.messages.pop() != nil {}
-            state.replies = []
-            state.replyHead = 0
-            return discarded
+            return state.discardAll()
         }
         if discarded > 0 { metrics.buffered(-discarded) }
         wakeForClose()
@@ -184,7 +173,7 @@ final class OutboundBuffer: Sendable {
     func poll() -> Item? {
         let item = state.withLock { state -> Item? in
             if let closing = state.closing, !state.flush { return .close(closing.reason, closing.message) }
-            if state.replyHead < state.replies.count {
+            if state.waitingReplies > 0 {
                 let frame = state.replies[state.replyHead]
                 state.replyHead += 1
                 if state.replyHead == state.replies.count {
@@ -224,6 +213,15 @@ final class OutboundBuffer: Sendable {
 }
 
 extension OutboundBuffer.State {
+    /// Empties both lanes; returns how many frames that discarded.
+    fileprivate mutating func discardAll() -> Int {
+        let discarded = queued
+        while messages.pop() != nil {}
+        replies = []
+        replyHead = 0
+        return discarded
+    }
+
     /// The wake action when the taker is idle (it is not any more); nil when it is busy.
     fileprivate mutating func takeWake() -> (@Sendable () -> Void)? {
         guard idle, let wake else { return nil }

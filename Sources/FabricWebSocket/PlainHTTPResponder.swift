@@ -65,7 +65,7 @@ final class PlainHTTPResponder: ChannelInboundHandler, RemovableChannelHandler {
             // answer is gone. (After an answer the write's completion closes it; an upgrade
             // being decided is not carried out.)
             if decision.isPending {
-                decision.clientHalfClosed = true
+                decision.clientHalfClosed()
             } else if !answered {
                 context.close(promise: nil)
             }

@@ -8,26 +8,27 @@ import NIOCore
 /// JSON payloads travel inside a text frame as they are; any other payload makes the
 /// frame binary: the JSON header on one line, a line feed, then the raw bytes.
 struct ServerFrame: Sendable {
-    /// What goes on the wire.
-    enum Body: Sendable {
-        /// A text frame.
-        case text(String)
-        /// A binary frame.
-        case binary(ByteBuffer)
-    }
-
-    let body: Body
+    /// What goes on the wire (without WebSocket framing), written as it is to every client.
+    let bytes: ByteBuffer
+    /// A text frame (UTF-8); else binary.
+    let isText: Bool
     /// The class the `priority` drop policy judges it by.
     let priority: Priority
     /// Outbox sequence of an at-least-once frame.
     let sequence: UInt64?
 
     /// Bytes on the wire (without WebSocket framing).
-    var size: Int {
-        switch body {
-        case .text(let text): text.utf8.count
-        case .binary(let buffer): buffer.readableBytes
-        }
+    var size: Int { bytes.readableBytes }
+
+    private init(text: String, priority: Priority, sequence: UInt64?) {
+        self.init(bytes: ByteBuffer(string: text), isText: true, priority: priority, sequence: sequence)
+    }
+
+    private init(bytes: ByteBuffer, isText: Bool, priority: Priority, sequence: UInt64?) {
+        self.bytes = bytes
+        self.isText = isText
+        self.priority = priority
+        self.sequence = sequence
     }
 
     /// A frame of `fields`, with `payload` embedded (JSON) or after the header line (other bytes).
@@ -36,7 +37,7 @@ struct ServerFrame: Sendable {
     ) -> ServerFrame {
         var header = JSONCodec.encodeSorted(JSONValue.object(fields))
         guard let payload, !payload.isEmpty else {
-            return ServerFrame(body: .text(header), priority: priority, sequence: sequence)
+            return ServerFrame(text: header, priority: priority, sequence: sequence)
         }
         if JSONCodec.parse(payload) != nil {
             header.removeLast()  // the closing brace; the payload goes last
@@ -44,13 +45,13 @@ struct ServerFrame: Sendable {
             text += fields.isEmpty ? "\"payload\":" : ",\"payload\":"
             text += String(decoding: payload, as: UTF8.self)
             text += "}"
-            return ServerFrame(body: .text(text), priority: priority, sequence: sequence)
+            return ServerFrame(text: text, priority: priority, sequence: sequence)
         }
         var buffer = ByteBufferAllocator().buffer(capacity: header.utf8.count + 1 + payload.count)
         buffer.writeString(header)
         buffer.writeInteger(UInt8(0x0A))
         buffer.writeBytes(payload)
-        return ServerFrame(body: .binary(buffer), priority: priority, sequence: sequence)
+        return ServerFrame(bytes: buffer, isText: false, priority: priority, sequence: sequence)
     }
 
     /// A raw-mode frame: the payload alone, as text when it is UTF-8 (or `asText`), else binary.
@@ -59,11 +60,13 @@ struct ServerFrame: Sendable {
     )
         -> ServerFrame
     {
-        let text = asText ?? (String(validating: payload, as: UTF8.self) != nil)
-        if text {
-            return ServerFrame(body: .text(String(decoding: payload, as: UTF8.self)), priority: priority, sequence: sequence)
+        let valid = String(validating: payload, as: UTF8.self) != nil
+        let text = asText ?? valid
+        // A text frame must be UTF-8: a payload that is not is repaired (U+FFFD), as before.
+        if text, !valid {
+            return ServerFrame(text: String(decoding: payload, as: UTF8.self), priority: priority, sequence: sequence)
         }
-        return ServerFrame(body: .binary(ByteBuffer(bytes: payload)), priority: priority, sequence: sequence)
+        return ServerFrame(bytes: ByteBuffer(bytes: payload), isText: text, priority: priority, sequence: sequence)
     }
 
     /// An `error` frame.

@@ -19,7 +19,7 @@ final class SessionRegistry: Sendable {
         var byClient: [String: WebSocketSession] = [:]
         var sessions: [ObjectIdentifier: WebSocketSession] = [:]
         var draining = false
-        var emptyWaiters: [CheckedContinuation<Void, Never>] = []
+        var emptyWaiters: [@Sendable () -> Void] = []
     }
 
     private let limit: Int
@@ -46,14 +46,14 @@ final class SessionRegistry: Sendable {
 
     /// Gives back a slot taken by `reserve()`.
     func release() {
-        let (open, waiters) = state.withLock { state -> (Int, [CheckedContinuation<Void, Never>]) in
+        let (open, waiters) = state.withLock { state -> (Int, [@Sendable () -> Void]) in
             state.connections -= 1
             guard state.connections == 0 else { return (state.connections, []) }
             defer { state.emptyWaiters = [] }
             return (0, state.emptyWaiters)
         }
         metrics.connections.record(open)
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0() }
     }
 
     /// Open connections (upgraded or upgrading).
@@ -97,23 +97,13 @@ final class SessionRegistry: Sendable {
 
     /// Returns once no connection is open, or after `limit`.
     func waitUntilEmpty(atMost limit: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitUntilEmpty() }
-            group.addTask { try? await Task.sleep(for: limit) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// Returns once no connection is open.
-    func waitUntilEmpty() async {
-        await withCheckedContinuation { continuation in
+        _ = await waitAtMost(limit) { resume in
             let empty = state.withLock { state -> Bool in
                 if state.connections == 0 { return true }
-                state.emptyWaiters.append(continuation)
+                state.emptyWaiters.append(resume)
                 return false
             }
-            if empty { continuation.resume() }
+            if empty { resume() }
         }
     }
 }

@@ -88,11 +88,24 @@ public final class WebSocketAdapter: Service, Sendable {
         }
         // Shut down in reverse: the drain first, then the listener, then the wait for
         // connections still closing, the watcher last.
+        //
+        // The listener's own shutdown does not wait for connections (they hold no task,
+        // `WebSocketChildChannel`): without this wait the process could exit in the middle of
+        // a close handshake, or before a session upgraded during the drain had closed itself.
+        let registry = context.registry
+        let closeTimeout = context.config.closeTimeout
+        services.append(Configured(service: ShutdownStep { await registry.waitUntilEmpty(atMost: closeTimeout) }))
+        services.append(Configured(service: application()))
+        // The drain refuses new connections (503), lets each session finish what is in flight,
+        // flush its buffer and close with 1001, all within `ws.drain_timeout`, before the
+        // listener stops.
+        let readiness = self.readiness
         services.append(
             Configured(
-                service: WebSocketCloseWait(registry: context.registry, closeTimeout: context.config.closeTimeout)))
-        services.append(Configured(service: application()))
-        services.append(Configured(service: WebSocketDrainGate(adapter: self, readiness: readiness)))
+                service: ShutdownStep {
+                    readiness.notReady("ws", reason: "draining")
+                    await self.drain()
+                }))
         let takeovers = try watchTakeovers()
         defer { takeovers.unsubscribe() }
         try await ServiceGroup(configuration: .init(services: services, logger: context.logger)).run()

@@ -33,9 +33,7 @@ struct WebSocketChildChannel: ServerChildChannel {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let session = decision.session, !decision.clientHalfClosed else {
-                            throw ChannelError.inputClosed
-                        }
+                        guard let session = decision.sessionToStart else { throw ChannelError.inputClosed }
                         let operations = channel.pipeline.syncOperations
                         // Nothing more is read until the session has started (subscribed, taken
                         // over): NIO replays what it already read once this future completes,

@@ -22,8 +22,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     private var opcode: WebSocketOpcode?
     private var collected: ByteBuffer?
     private var closeSent = false
-    /// A frame the decoder could not read: nothing more can be read, so the connection
-    /// closes as soon as the close frame is written.
+    /// The connection cannot go on (`fail(closeAtOnce:)`): it closes as soon as the close
+    /// frame is written.
     private var closeOnceSent = false
     private var awaitingPong = false
     private var pingTimer: RepeatedTask?
@@ -101,13 +101,11 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
             context.close(promise: nil)
             return
         }
-        closeOnceSent = true
         switch error {
         case .invalidFrameLength:
-            session.buffer.close(
-                .tooLarge, "frame larger than \(session.context.config.limits.maxFrameSize) bytes", flush: false)
+            fail(.tooLarge, "frame larger than \(session.context.config.limits.maxFrameSize) bytes", closeAtOnce: true)
         default:
-            session.buffer.close(.protocolError, "unreadable frame: \(error)", flush: false)
+            fail(.protocolError, "unreadable frame: \(error)", closeAtOnce: true)
         }
     }
 
@@ -115,8 +113,9 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         let frame = unwrapInboundIn(data)
         // RFC 6455 §5.1: a server closes a connection whose client frames are not masked.
         guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
-            closeOnceSent = true
-            fail(.protocolError, frame.maskKey == nil ? "client frames must be masked" : "no extension was negotiated")
+            fail(
+                .protocolError, frame.maskKey == nil ? "client frames must be masked" : "no extension was negotiated",
+                closeAtOnce: true)
             return
         }
         switch frame.opcode {
@@ -133,8 +132,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         case .text, .binary, .continuation:
             received(frame)
         default:
-            closeOnceSent = true
-            fail(.protocolError, "unknown opcode \(frame.opcode)")
+            fail(.protocolError, "unknown opcode \(frame.opcode)", closeAtOnce: true)
         }
     }
 
@@ -210,7 +208,11 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
-    private func fail(_ reason: WebSocketStatusMapping.Close, _ message: String) {
+    /// Closes the session with `reason`. `closeAtOnce` for a connection that cannot go on
+    /// (RFC 6455 §7.1.7): it is closed as soon as the close frame is written, without
+    /// waiting for the client's.
+    private func fail(_ reason: WebSocketStatusMapping.Close, _ message: String, closeAtOnce: Bool = false) {
+        if closeAtOnce { closeOnceSent = true }
         session.buffer.close(reason, message, flush: false)
     }
 
@@ -220,8 +222,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     private func ping() {
         guard let context, !closeSent else { return }
         if awaitingPong {
-            closeOnceSent = true
-            session.buffer.close(.goingAway, "ping timeout", flush: false)
+            fail(.goingAway, "ping timeout", closeAtOnce: true)
             return
         }
         awaitingPong = true
@@ -241,16 +242,6 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         while context.channel.isWritable, let item = session.buffer.poll() {
             switch item {
             case .frame(let frame):
-                let data: ByteBuffer
-                let opcode: WebSocketOpcode
-                switch frame.body {
-                case .text(let text):
-                    data = context.channel.allocator.buffer(string: text)
-                    opcode = .text
-                case .binary(let bytes):
-                    data = bytes
-                    opcode = .binary
-                }
                 let written: EventLoopPromise<Void>?
                 if session.isRaw, let sequence = frame.sequence {
                     // A raw client cannot acknowledge: its at-least-once frames count as
@@ -262,7 +253,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
                 } else {
                     written = nil
                 }
-                context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: data)), promise: written)
+                let frameOut = WebSocketFrame(fin: true, opcode: frame.isText ? .text : .binary, data: frame.bytes)
+                context.write(wrapOutboundOut(frameOut), promise: written)
                 wrote = true
                 session.wrote(frame)
             case .close(let reason, let message):

@@ -177,12 +177,6 @@ extension WebSocketSession {
     }
 
     private func finishedOne() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.inFlight -= 1
-            guard state.inFlight == 0 else { return [] }
-            defer { state.idleWaiters = [] }
-            return state.idleWaiters
-        }
-        waiters.forEach { $0.resume() }
+        state.withLock { $0.inFlight -= 1 }
     }
 }

@@ -29,7 +29,7 @@ final class WebSocketSession: Sendable {
     let context: SessionContext
     private let channel: any Channel
     let state: Mutex<State>
-    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let finished = Mutex<(done: Bool, waiters: [@Sendable () -> Void])>((false, []))
 
     struct State {
         var claims: Claims
@@ -42,11 +42,11 @@ final class WebSocketSession: Sendable {
         var subscriptions: [String: [String]] = [:]
         /// Filters the client may subscribe to.
         var allowed: [TopicFilter]
+        /// Publishes and requests waiting for their answers (at most `limits.max_in_flight`).
         var inFlight = 0
-        var idleWaiters: [CheckedContinuation<Void, Never>] = []
-        /// Tasks the client's frames started that have not ended.
+        /// Tasks the client's frames started that have not ended (the in-flight ones among them).
         var running = 0
-        var runningWaiters: [CheckedContinuation<Void, Never>] = []
+        var idleWaiters: [@Sendable () -> Void] = []
         var phase = Phase.starting
         var bucket: TokenBucket
         var draining = false
@@ -163,7 +163,7 @@ final class WebSocketSession: Sendable {
 
     /// Unsubscribes and announces the end, once what the client's frames started is done.
     private func finish() async {
-        await waitUntilNoneRunning()
+        await waitUntilIdle()
         state.withLock { state in
             state.cut?.cancel()
             state.expiryTimer?.cancel()
@@ -181,25 +181,28 @@ final class WebSocketSession: Sendable {
         state.withLock { $0.running += 1 }
         Task {
             await operation()
-            let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let waiters = self.state.withLock { state -> [@Sendable () -> Void] in
                 state.running -= 1
                 guard state.running == 0 else { return [] }
-                defer { state.runningWaiters = [] }
-                return state.runningWaiters
+                defer { state.idleWaiters = [] }
+                return state.idleWaiters
             }
-            waiters.forEach { $0.resume() }
+            waiters.forEach { $0() }
         }
     }
 
-    private func waitUntilNoneRunning() async {
-        await withCheckedContinuation { continuation in
-            let none = state.withLock { state -> Bool in
-                if state.running == 0 { return true }
-                state.runningWaiters.append(continuation)
-                return false
-            }
-            if none { continuation.resume() }
+    /// Hands `resume` the moment no task a client frame started runs (at once when none does).
+    private func whenIdle(_ resume: @escaping @Sendable () -> Void) {
+        let idle = state.withLock { state -> Bool in
+            if state.running == 0 { return true }
+            state.idleWaiters.append(resume)
+            return false
         }
+        if idle { resume() }
+    }
+
+    private func waitUntilIdle() async {
+        await withCheckedContinuation { continuation in whenIdle { continuation.resume() } }
     }
 
     /// Closes the session because another connection took its client id.
@@ -211,31 +214,19 @@ final class WebSocketSession: Sendable {
     /// then flush the buffer and close with 1001.
     func shutdown(deadline: Duration) async {
         state.withLock { $0.draining = true }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitUntilIdle() }
-            group.addTask { try? await Task.sleep(for: deadline) }
-            await group.next()
-            group.cancelAll()
-        }
+        _ = await waitAtMost(deadline) { whenIdle($0) }
         buffer.close(.goingAway, "shutting down", flush: true)
     }
 
     /// Returns once the session has unsubscribed and announced its end (or after `timeout`).
     func waitUntilFinished(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let done = self.finished.withLock { state -> Bool in
-                        if state.done { return true }
-                        state.waiters.append(continuation)
-                        return false
-                    }
-                    if done { continuation.resume() }
-                }
+        _ = await waitAtMost(timeout) { resume in
+            let done = finished.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiters.append(resume)
+                return false
             }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
+            if done { resume() }
         }
     }
 
@@ -245,18 +236,7 @@ final class WebSocketSession: Sendable {
             defer { state.waiters = [] }
             return state.waiters
         }
-        waiters.forEach { $0.resume() }
-    }
-
-    private func waitUntilIdle() async {
-        await withCheckedContinuation { continuation in
-            let idle = state.withLock { state -> Bool in
-                if state.inFlight == 0 { return true }
-                state.idleWaiters.append(continuation)
-                return false
-            }
-            if idle { continuation.resume() }
-        }
+        waiters.forEach { $0() }
     }
 
     // MARK: Subscriptions

@@ -15,58 +15,61 @@ enum RawHandshake {
 
     /// The status code and body the server answered `GET path` with `upgrade` (by default a
     /// well-formed upgrade to WebSocket) and `headers`.
-    ///
-    /// The socket blocks, so it runs off the cooperative pool: the adapter under test may be in
-    /// this process and need those threads to answer.
     static func send(
         port: Int, path: String, upgrade: [(String, String)] = upgrade, headers: [(String, String)] = []
     ) async throws -> (status: Int, body: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try blockingSend(port: port, path: path, headers: upgrade + headers) })
-            }
-        }
+        try await offPool { try blockingSend(port: port, path: path, headers: upgrade + headers) }
     }
 
     /// Connects and sends nothing (shutting its sending side when `halfClose`): true when the
     /// server then closes the connection (within ten seconds).
     static func isClosedWhenSilent(port: Int, halfClose: Bool) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        let fd = try connected(port: port)
-                        defer { close(fd) }
-                        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
-                        var byte: UInt8 = 0
-                        return recv(fd, &byte, 1, 0) == 0
-                    })
-            }
+        try await offPool {
+            let fd = try connected(port: port)
+            defer { close(fd) }
+            if halfClose { shutdown(fd, Int32(SHUT_WR)) }
+            return readsToEnd(fd)
         }
     }
 
     /// Sends a well-formed upgrade request with `headers`, then shuts its sending side: true
     /// when the server closes the connection (within ten seconds), whatever it answered first.
     static func isClosedAfterUpgradeAndHalfClose(port: Int, headers: [(String, String)]) async throws -> Bool {
+        try await offPool {
+            let fd = try connected(port: port)
+            defer { close(fd) }
+            write(request(port: port, path: "/v1/ws", headers: upgrade + headers), to: fd)
+            shutdown(fd, Int32(SHUT_WR))
+            return readsToEnd(fd)
+        }
+    }
+
+    /// Runs a blocking socket exchange off the cooperative pool: the adapter under test may
+    /// be in this process and need those threads to answer.
+    private static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        let fd = try connected(port: port)
-                        defer { close(fd) }
-                        var request = "GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
-                        for (name, value) in upgrade + headers { request += "\(name): \(value)\r\n" }
-                        request += "\r\n"
-                        _ = request.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, 0) }
-                        shutdown(fd, Int32(SHUT_WR))
-                        var chunk = [UInt8](repeating: 0, count: 4096)
-                        while true {
-                            let count = recv(fd, &chunk, chunk.count, 0)
-                            if count == 0 { return true }
-                            if count < 0 { return false }
-                        }
-                    })
-            }
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    private static func request(port: Int, path: String, headers: [(String, String)]) -> String {
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        return request + "\r\n"
+    }
+
+    private static func write(_ text: String, to fd: Int32) {
+        _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, 0) }
+    }
+
+    /// Reads (and drops) what comes until the server closes: true, or false when the read
+    /// times out first.
+    private static func readsToEnd(_ fd: Int32) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &chunk, chunk.count, 0)
+            if count == 0 { return true }
+            if count < 0 { return false }
         }
     }
 
@@ -95,10 +98,7 @@ enum RawHandshake {
     private static func blockingSend(port: Int, path: String, headers: [(String, String)]) throws -> (status: Int, body: String) {
         let fd = try connected(port: port)
         defer { close(fd) }
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
-        for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n"
-        _ = request.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, 0) }
+        write(request(port: port, path: path, headers: headers), to: fd)
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -126,16 +126,10 @@ struct WebSocketUnitTests {
 
     @Test func aJSONPayloadIsEmbeddedAndAnyOtherMakesABinaryFrame() {
         let text = ServerFrame.json(["op": .string("message")], payload: Array(#"{"n":1}"#.utf8))
-        guard case .text(let body) = text.body else {
-            Issue.record("JSON payload not in a text frame")
-            return
-        }
-        #expect(body == #"{"op":"message","payload":{"n":1}}"#)
+        #expect(text.isText, "JSON payload not in a text frame")
+        #expect(String(buffer: text.bytes) == #"{"op":"message","payload":{"n":1}}"#)
         let binary = ServerFrame.json(["op": .string("message")], payload: [0xFF, 0x00])
-        guard case .binary(let buffer) = binary.body else {
-            Issue.record("binary payload not in a binary frame")
-            return
-        }
-        #expect(Array(buffer.readableBytesView) == Array(#"{"op":"message"}"#.utf8) + [0x0A, 0xFF, 0x00])
+        #expect(!binary.isText, "binary payload not in a binary frame")
+        #expect(Array(binary.bytes.readableBytesView) == Array(#"{"op":"message"}"#.utf8) + [0x0A, 0xFF, 0x00])
     }
 }
