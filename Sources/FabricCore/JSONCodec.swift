@@ -15,6 +15,11 @@ public enum JSONCodec {
         return Array(bytes).withUnsafeBytes { JSONParser.parse($0) }
     }
 
+    /// Compact JSON with sorted keys, written without Foundation's encoder (`JSONWriter`).
+    public static func encodeSorted(_ value: JSONValue) -> String {
+        String(decoding: JSONWriter.sorted(value), as: UTF8.self)
+    }
+
     /// Compact JSON with sorted keys, so equal values encode to equal strings.
     public static func encodeSorted<Value: Encodable>(_ value: Value) -> String {
         let encoder = JSONEncoder()

@@ -29,6 +29,47 @@ public enum EchoBackend {
         public var headers: [String: String]
         /// Routes version that routed it.
         public var routesVersion: String?
+
+        /// The answer's JSON, the members `Codable` gives in the same shape (nil ones left out),
+        /// written by `JSONWriter`: Foundation's encoder was the largest cost of an echo.
+        public var json: [UInt8] {
+            var writer = JSONWriter(capacity: 512)
+            writer.beginObject()
+            if let attempt {
+                writer.member("attempt")
+                writer.write(number: Double(attempt))
+            }
+            writer.member("claims")
+            writer.write(.object(claims))
+            writer.member("headers")
+            writer.write(strings: headers)
+            if let partition {
+                writer.member("partition")
+                writer.write(number: Double(partition))
+            }
+            writer.member("payload")
+            writer.write(payload)
+            if let principal {
+                writer.member("principal")
+                writer.write(string: principal)
+            }
+            writer.member("roles")
+            writer.write(.array(roles.map(JSONValue.string)))
+            if let routesVersion {
+                writer.member("routesVersion")
+                writer.write(string: routesVersion)
+            }
+            writer.member("subject")
+            writer.write(string: subject)
+            if let tenant {
+                writer.member("tenant")
+                writer.write(string: tenant)
+            }
+            writer.member("type")
+            writer.write(string: type)
+            writer.endObject()
+            return writer.bytes
+        }
     }
 
     /// Creates the service.
@@ -43,7 +84,7 @@ public enum EchoBackend {
                 principal: request.claims?.principal, roles: request.claims?.roles ?? [], tenant: request.claims?.tenant,
                 claims: (try? request.claims?.other()) ?? [:], attempt: request.attempt, partition: request.partition,
                 subject: request.subject, headers: headers, routesVersion: request.envelope.routesVersion)
-            return try .ok(json: echo)
+            return .ok(echo.json, contentType: "application/json")
         }
         return service
     }

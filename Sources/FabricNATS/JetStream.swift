@@ -114,7 +114,7 @@ public final class JetStream: @unchecked Sendable {
             guard status == NATS_OK, let message else {
                 throw NATSError(status: status, jsErrorCode: errorCode, context: "get message \(sequence) of \(stream)")
             }
-            defer { natsMsg_Destroy(message) }
+            defer { NATSMessageMemory.destroy(message) }
             return StoredMessage(copying: message)
         }
     }
@@ -129,7 +129,7 @@ public final class JetStream: @unchecked Sendable {
             guard status == NATS_OK, let message else {
                 throw NATSError(status: status, jsErrorCode: errorCode, context: "get last message of \(subject) in \(stream)")
             }
-            defer { natsMsg_Destroy(message) }
+            defer { NATSMessageMemory.destroy(message) }
             return StoredMessage(copying: message)
         }
     }
@@ -150,7 +150,7 @@ public final class JetStream: @unchecked Sendable {
             guard status == NATS_OK, let message else {
                 throw NATSError(status: status, context: "direct get \(subject) from \(sequence) in \(stream)")
             }
-            defer { natsMsg_Destroy(message) }
+            defer { NATSMessageMemory.destroy(message) }
             return StoredMessage(copying: message)
         }
     }

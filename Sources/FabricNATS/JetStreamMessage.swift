@@ -50,7 +50,7 @@ public final class JetStreamMessage: @unchecked Sendable {
         }
     }
 
-    deinit { natsMsg_Destroy(raw) }
+    deinit { NATSMessageMemory.destroy(raw) }
 
     /// Done: the stream may forget it (work queue) or the consumer moves on.
     public func ack() throws(NATSError) {

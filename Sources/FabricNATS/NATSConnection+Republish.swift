@@ -22,7 +22,7 @@ extension NATSConnection {
                 let copy = NATSWireMessage.republish(
                     message.raw, subject: subject, replyTo: replyTo, setting: headers, bytes: body)
             else { throw NATSError(.invalidArgument, message: "republish to \(subject): a header cannot be encoded") }
-            defer { natsMsg_Destroy(copy) }
+            defer { NATSMessageMemory.destroy(copy) }
             try check(send(copy, flush: flush), "republish to \(subject)")
             return
         }
@@ -30,7 +30,7 @@ extension NATSConnection {
         var status = natsMsg_Create(
             &created, subject, replyTo, body.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(body.count))
         guard status == NATS_OK, let copy = created else { throw NATSError(status: status, context: "republish to \(subject)") }
-        defer { natsMsg_Destroy(copy) }
+        defer { NATSMessageMemory.destroy(copy) }
         var keys: UnsafeMutablePointer<UnsafePointer<CChar>?>?
         var count: Int32 = 0
         if natsMsgHeader_Keys(message.raw, &keys, &count) == NATS_OK, let keys {

@@ -131,7 +131,7 @@ public final class NATSConnection: @unchecked Sendable {
                     chars.baseAddress ?? UnsafeRawPointer(NATSConnection.emptyBody.utf8Start).assumingMemoryBound(to: CChar.self),
                     Int32(chars.count), 0)
                 guard created == NATS_OK, let message else { return created }
-                defer { natsMsg_Destroy(message) }
+                defer { NATSMessageMemory.destroy(message) }
                 return send(message, flush: flush)
             }
         } else if let replyTo {
@@ -149,14 +149,14 @@ public final class NATSConnection: @unchecked Sendable {
             guard let message = NATSWireMessage.make(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes) else {
                 return NATS_INVALID_ARG
             }
-            defer { natsMsg_Destroy(message) }
+            defer { NATSMessageMemory.destroy(message) }
             return send(message, flush: flush)
         }
         var message: OpaquePointer?
         var status = natsMsg_Create(
             &message, subject, replyTo, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
         guard status == NATS_OK, let message else { return status }
-        defer { natsMsg_Destroy(message) }
+        defer { NATSMessageMemory.destroy(message) }
         status = NATSHeaderWriter.write(headers, to: message)
         guard status == NATS_OK else { return status }
         return natsConnection_PublishMsg(raw, message)

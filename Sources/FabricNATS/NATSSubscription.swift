@@ -135,7 +135,7 @@ func natsMessageCallback(
     _ connection: OpaquePointer?, _ subscription: OpaquePointer?, _ message: OpaquePointer?, _ closure: UnsafeMutableRawPointer?
 ) {
     guard let message else { return }
-    defer { natsMsg_Destroy(message) }
+    defer { NATSMessageMemory.destroy(message) }
     guard let closure else { return }
     Unmanaged<SubscriptionSink>.fromOpaque(closure).takeUnretainedValue().deliver(message, subscription: subscription)
 }
