@@ -48,7 +48,6 @@ let package = Package(
             name: "FabricCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -232,6 +231,8 @@ let package = Package(
             dependencies: [
                 "FabricCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                // The oracle TraceParent's own parsing and formatting are checked against.
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
             ],
             swiftSettings: swiftSettings
         ),

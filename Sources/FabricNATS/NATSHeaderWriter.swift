@@ -18,9 +18,16 @@ enum NATSHeaderWriter {
         return NATS_OK
     }
 
-    /// Every header of a received message (nats.c keeps them in a map: names come back
-    /// in its order, values of one name in theirs).
+    /// Every header of a received message, in the order they were sent (`NATSHeaderBlock`),
+    /// or in the order of nats.c's map when the block cannot be read in place.
     static func read(from message: OpaquePointer) -> Headers {
+        if let block = NATSHeaderBlock.locate(message) {
+            var headers = Headers(capacity: 16)
+            NATSHeaderBlock.forEachField(in: block) { name, value in
+                headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            }
+            return headers
+        }
         var keys: UnsafeMutablePointer<UnsafePointer<CChar>?>?
         var count: Int32 = 0
         guard natsMsgHeader_Keys(message, &keys, &count) == NATS_OK, let keys else { return Headers() }

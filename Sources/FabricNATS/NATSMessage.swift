@@ -69,6 +69,7 @@ public struct NATSMessageView: ~Copyable {
 
     /// The first value of header `name` (exact case, as nats.c stores it).
     public func header(_ name: String) -> String? {
+        if let block = NATSHeaderBlock.locate(raw) { return NATSHeaderBlock.first(name, in: block) }
         var value: UnsafePointer<CChar>?
         guard natsMsgHeader_Get(raw, name, &value) == NATS_OK, let value else { return nil }
         return String(cString: value)

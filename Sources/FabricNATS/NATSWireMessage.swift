@@ -57,7 +57,17 @@ enum NATSWireMessage {
         buffer.append(contentsOf: "NATS/1.0\r\n".utf8)
         var keys: UnsafeMutablePointer<UnsafePointer<CChar>?>?
         var count: Int32 = 0
-        if natsMsgHeader_Keys(source, &keys, &count) == NATS_OK, let keys {
+        if let block = NATSHeaderBlock.locate(source) {
+            NATSHeaderBlock.forEachField(in: block) { name, value in
+                guard !value.isEmpty, !setting.contains(where: { $0.name.utf8.elementsEqual(name) }) else { return }
+                buffer.append(contentsOf: name)
+                buffer.append(UInt8(ascii: ":"))
+                buffer.append(UInt8(ascii: " "))
+                buffer.append(contentsOf: value)
+                buffer.append(13)
+                buffer.append(10)
+            }
+        } else if natsMsgHeader_Keys(source, &keys, &count) == NATS_OK, let keys {
             defer { free(UnsafeMutableRawPointer(mutating: keys)) }
             for index in 0..<Int(count) {
                 guard let key = keys[index] else { continue }

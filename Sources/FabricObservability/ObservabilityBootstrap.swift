@@ -10,11 +10,7 @@ public enum ObservabilityBootstrap {
         let level = Logger.Level(rawValue: config.level.rawValue) ?? .info
         switch config.format {
         case .text:
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap { label in TextLogHandler(label: label, level: level) }
         case .json:
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         }

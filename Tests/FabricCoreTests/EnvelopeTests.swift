@@ -1,6 +1,7 @@
 import FabricCore
 import PropertyBased
 import Testing
+import W3CTraceContext
 
 @Suite("Envelope")
 struct EnvelopeTests {
@@ -179,14 +180,26 @@ struct TraceParentTests {
     func fastCheckAgreesWithTheW3CPackage(value: String, valid: Bool) {
         #expect(TraceParent.isValid(value) == valid)
         #expect((TraceParent.validated(value) != nil) == valid)
+        #expect(((try? TraceContext(traceParentHeaderValue: value)) != nil) == valid)
     }
 
-    @Test func freshAndChildTraceparentsAreValidAndKeepTheTrace() {
+    @Test func freshAndChildTraceparentsAreValidAndKeepTheTrace() throws {
         let parent = TraceParent.fresh()
         #expect(TraceParent.isValid(parent))
+        let parsed = try TraceContext(traceParentHeaderValue: parent)
+        #expect(parsed.flags == .sampled)
+        #expect(parsed.traceParentHeaderValue == parent)
         let child = TraceParent.child(of: parent)
         #expect(TraceParent.isValid(child))
+        let parsedChild = try TraceContext(traceParentHeaderValue: child)
+        #expect(parsedChild.traceID == parsed.traceID)
+        #expect(parsedChild.spanID != parsed.spanID)
         #expect(TraceParent.traceID(of: child) == TraceParent.traceID(of: parent))
-        #expect(child != parent)
+        #expect(TraceParent.traceID(of: child) == "\(parsed.traceID)")
+        // Flags travel to the child as the parent set them.
+        let unsampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+        #expect(try TraceContext(traceParentHeaderValue: TraceParent.child(of: unsampled)).flags == [])
+        #expect(TraceParent.child(of: "garbage") != TraceParent.child(of: "garbage"))
+        #expect(TraceParent.isValid(TraceParent.child(of: "garbage")))
     }
 }

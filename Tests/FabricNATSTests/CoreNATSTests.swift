@@ -1,9 +1,10 @@
 import FabricCore
-import FabricNATS
 import FabricTestSupport
 import Foundation
 import Synchronization
 import Testing
+
+@testable import FabricNATS
 
 @Suite("Core NATS", .timeLimit(.minutes(2)))
 struct CoreNATSTests {
@@ -25,6 +26,63 @@ struct CoreNATSTests {
             #expect(received.first?.headers.values("X-Multi") == ["one", "two"])
             // Empty values are not sent: nats.c 3.4.1 would misparse them.
             #expect(received.first?.headers["X-Empty"] == nil)
+        }
+    }
+
+    /// Header blocks from another client, read in place (`NATSHeaderBlock`) or, for a shape
+    /// it does not take (a folded line), through nats.c's own parser: the same fields either way.
+    @Test func headersFromAnotherClientReadAsNATSParsesThem() async throws {
+        try await withNATS { server, connection in
+            let stream = try connection.messages(on: "t.raw.*")
+            let (viewedStream, viewed) = AsyncStream.makeStream(of: (String, [String?], Bool).self)
+            let names = ["A", "B", "C", "Status", "Description", "Long", "X"]
+            let subscription = try connection.subscribe(to: "t.raw.*") { message in
+                viewed.yield((message.subject, names.map { message.header($0) }, NATSHeaderBlock.locate(message.raw) != nil))
+            }
+            try await connection.flush()
+            try await RawNATSPublisher.publish(
+                port: server.port,
+                [
+                    ("t.raw.1", "reply.1", "NATS/1.0\r\nA: 1\r\nB:2\r\nC:   three  \r\nA: again\r\n\r\n", "p1"),
+                    ("t.raw.2", nil, "NATS/1.0 404 No Messages\r\nX: y\r\n\r\n", ""),
+                    ("t.raw.3", nil, "NATS/1.0\r\nLong: part one\r\n  part two\r\n\r\n", "p3"),
+                    ("t.raw.4", nil, "NATS/1.0\r\n\r\n", "p4"),
+                ])
+            var received: [String: NATSMessage] = [:]
+            for await message in stream {
+                received[message.subject] = message
+                if received.count == 4 { break }
+            }
+            let first = try #require(received["t.raw.1"])
+            #expect(first.replyTo == "reply.1")
+            #expect(first.payload == Array("p1".utf8))
+            #expect(first.headers.values("A") == ["1", "again"])
+            #expect(first.headers["B"] == "2")
+            #expect(first.headers["C"] == "three")
+            let status = try #require(received["t.raw.2"])
+            #expect(status.headers["Status"] == "404")
+            #expect(status.headers["Description"] == "No Messages")
+            #expect(status.headers["X"] == "y")
+            #expect(status.payload.isEmpty)
+            #expect(try #require(received["t.raw.3"]).headers["Long"] == "part one part two")
+            let bare = try #require(received["t.raw.4"])
+            #expect(bare.headers.isEmpty)
+            #expect(bare.payload == Array("p4".utf8))
+            // The synchronous handler read the same fields from its borrowed messages.
+            var views: [String: [String?]] = [:]
+            var inPlace: [String: Bool] = [:]
+            for await (subject, values, readInPlace) in viewedStream {
+                views[subject] = values
+                inPlace[subject] = readInPlace
+                if views.count == 4 { break }
+            }
+            // Every block but the folded one is read without nats.c's map.
+            #expect(inPlace == ["t.raw.1": true, "t.raw.2": true, "t.raw.3": false, "t.raw.4": true])
+            #expect(views["t.raw.1"] == ["1", "2", "three", nil, nil, nil, nil])
+            #expect(views["t.raw.2"] == [nil, nil, nil, "404", "No Messages", nil, "y"])
+            #expect(views["t.raw.3"] == [nil, nil, nil, nil, nil, "part one part two", nil])
+            #expect(views["t.raw.4"] == [nil, nil, nil, nil, nil, nil, nil])
+            subscription.unsubscribe()
         }
     }
 
