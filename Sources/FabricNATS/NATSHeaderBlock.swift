@@ -30,7 +30,11 @@ enum NATSHeaderBlock {
         }
         guard let data = natsMsg_GetData(message).map(UnsafeRawPointer.init) else { return nil }
         if data == start { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        guard data > start else { return nil }
+        // Read the prefix before trusting the distance: a payload elsewhere than right
+        // after the block (a layout this does not know) fails here or on the bound.
+        guard data > start, data - start <= maxBlockBytes,
+            data - start >= prefix.count, UnsafeRawBufferPointer(start: start, count: prefix.count).elementsEqual(prefix)
+        else { return nil }
         var end = data
         if end.load(fromByteOffset: -1, as: UInt8.self) == 0 { end -= 1 }
         let block = UnsafeRawBufferPointer(start: start, count: end - start)
@@ -82,6 +86,8 @@ enum NATSHeaderBlock {
     }
 
     private static let prefix = Array("NATS/1.0".utf8)
+    /// Larger than any header block nats-server passes (its `max_payload` bounds it).
+    private static let maxBlockBytes = 64 << 20
     private static let statusName: StaticString = "Status"
     private static let descriptionName: StaticString = "Description"
 
