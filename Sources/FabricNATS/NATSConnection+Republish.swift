@@ -20,7 +20,8 @@ extension NATSConnection {
         if NATSWireMessage.isAvailable {
             guard
                 let copy = NATSWireMessage.republish(
-                    message.raw, subject: subject, replyTo: replyTo, setting: headers, bytes: body)
+                    message.raw, block: message.headerBlock, subject: subject, replyTo: replyTo, setting: headers,
+                    bytes: body)
             else { throw NATSError(.invalidArgument, message: "republish to \(subject): a header cannot be encoded") }
             defer { NATSMessageMemory.destroy(copy) }
             try check(send(copy, flush: flush), "republish to \(subject)")

@@ -52,7 +52,7 @@ enum NATSHeaderBlock {
         index = statusLine.upperBound + 2
         while index < block.count - 2 {
             let range = line(in: block, from: index)
-            if let colon = block[range].firstIndex(of: UInt8(ascii: ":")) {
+            if let colon = find(UInt8(ascii: ":"), in: block, range) {
                 let value = trimmed(block, (colon + 1)..<range.upperBound)
                 body(
                     UnsafeRawBufferPointer(rebasing: block[range.lowerBound..<colon]),
@@ -60,29 +60,51 @@ enum NATSHeaderBlock {
             }
             index = range.upperBound + 2
         }
-        let status = trimmed(block, statusLine)
-        guard !status.isEmpty else { return }
-        let code = status.lowerBound..<min(status.upperBound, status.lowerBound + 3)
+        let (code, description) = status(in: block, statusLine)
+        guard let code else { return }
         NATSHeaderBlock.statusName.withUTF8Buffer { name in
             body(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(rebasing: block[code]))
         }
-        let description = trimmed(block, code.upperBound..<status.upperBound)
-        guard !description.isEmpty else { return }
+        guard let description else { return }
         NATSHeaderBlock.descriptionName.withUTF8Buffer { name in
             body(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(rebasing: block[description]))
         }
     }
 
+    /// The status code (three characters) and description on the first line, as nats.c splits them.
+    private static func status(in block: UnsafeRawBufferPointer, _ statusLine: Range<Int>) -> (Range<Int>?, Range<Int>?) {
+        let status = trimmed(block, statusLine)
+        guard !status.isEmpty else { return (nil, nil) }
+        let code = status.lowerBound..<min(status.upperBound, status.lowerBound + 3)
+        let description = trimmed(block, code.upperBound..<status.upperBound)
+        return (code, description.isEmpty ? nil : description)
+    }
+
     /// The first value of field `name` (exact case, as nats.c's map compares).
     static func first(_ name: String, in block: UnsafeRawBufferPointer) -> String? {
-        var found: String?
         var wanted = name
-        wanted.withUTF8 { wantedBytes in
-            forEachField(in: block) { field, value in
-                if found == nil, field.elementsEqual(wantedBytes) { found = String(decoding: value, as: UTF8.self) }
+        return wanted.withUTF8 { wantedBytes -> String? in
+            let wantedRaw = UnsafeRawBufferPointer(wantedBytes)
+            guard !wantedRaw.isEmpty, block.count > prefix.count else { return nil }
+            let statusLine = line(in: block, from: prefix.count)
+            var index = statusLine.upperBound + 2
+            while index < block.count - 2 {
+                let range = line(in: block, from: index)
+                if let colon = find(UInt8(ascii: ":"), in: block, range), colon - range.lowerBound == wantedRaw.count,
+                    memcmp(block.baseAddress! + range.lowerBound, wantedRaw.baseAddress!, wantedRaw.count) == 0
+                {
+                    return String(decoding: block[trimmed(block, (colon + 1)..<range.upperBound)], as: UTF8.self)
+                }
+                index = range.upperBound + 2
             }
+            // Status and Description come from the first line.
+            let (code, description) = status(in: block, statusLine)
+            if let code, wantedRaw.elementsEqual("Status".utf8) { return String(decoding: block[code], as: UTF8.self) }
+            if let description, wantedRaw.elementsEqual("Description".utf8) {
+                return String(decoding: block[description], as: UTF8.self)
+            }
+            return nil
         }
-        return found
     }
 
     private static let prefix = Array("NATS/1.0".utf8)
@@ -97,13 +119,13 @@ enum NATSHeaderBlock {
         let count = block.count
         guard count >= prefix.count + 4, block.starts(with: prefix),
             block[count - 4] == 13, block[count - 3] == 10, block[count - 2] == 13, block[count - 1] == 10,
-            !block.contains(0)
+            find(0, in: block, 0..<count) == nil
         else { return false }
         var index = line(in: block, from: prefix.count).upperBound + 2
         while index < count - 2 {
             let range = line(in: block, from: index)
             guard !range.isEmpty, block[range.lowerBound] != 32, block[range.lowerBound] != 9,
-                block[range].contains(UInt8(ascii: ":"))
+                find(UInt8(ascii: ":"), in: block, range) != nil
             else { return false }
             index = range.upperBound + 2
         }
@@ -113,8 +135,20 @@ enum NATSHeaderBlock {
     /// The line starting at `start`, up to (not including) its CR LF.
     private static func line(in block: UnsafeRawBufferPointer, from start: Int) -> Range<Int> {
         var index = start
-        while index + 1 < block.count, !(block[index] == 13 && block[index + 1] == 10) { index += 1 }
-        return start..<min(index, block.count)
+        while index + 1 < block.count {
+            guard let cr = find(13, in: block, index..<(block.count - 1)) else { break }
+            if block[cr + 1] == 10 { return start..<cr }
+            index = cr + 1
+        }
+        return start..<block.count
+    }
+
+    /// The index of the first `byte` in `range` of `block`.
+    private static func find(_ byte: UInt8, in block: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, let base = block.baseAddress,
+            let hit = memchr(base + range.lowerBound, Int32(byte), range.count)
+        else { return nil }
+        return UnsafeRawPointer(hit) - base
     }
 
     private static func trimmed(_ block: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {

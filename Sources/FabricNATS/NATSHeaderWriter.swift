@@ -21,7 +21,12 @@ enum NATSHeaderWriter {
     /// Every header of a received message, in the order they were sent (`NATSHeaderBlock`),
     /// or in the order of nats.c's map when the block cannot be read in place.
     static func read(from message: OpaquePointer) -> Headers {
-        if let block = NATSHeaderBlock.locate(message) {
+        read(from: message, block: NATSHeaderBlock.locate(message))
+    }
+
+    /// The same, with the block already located (nil: through nats.c's API).
+    static func read(from message: OpaquePointer, block: UnsafeRawBufferPointer?) -> Headers {
+        if let block {
             var headers = Headers(capacity: 16)
             NATSHeaderBlock.forEachField(in: block) { name, value in
                 headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))

@@ -22,9 +22,14 @@ public struct NATSMessage: Sendable, Hashable {
     }
 
     init(copying raw: OpaquePointer) {
+        self.init(copying: raw, block: NATSHeaderBlock.locate(raw))
+    }
+
+    /// A copy whose header block was already located (`NATSHeaderBlock.locate`).
+    init(copying raw: OpaquePointer, block: UnsafeRawBufferPointer?) {
         subject = String(cString: natsMsg_GetSubject(raw))
         replyTo = natsMsg_GetReply(raw).flatMap { $0.pointee == 0 ? nil : String(cString: $0) }
-        headers = NATSHeaderWriter.read(from: raw)
+        headers = NATSHeaderWriter.read(from: raw, block: block)
         let length = Int(natsMsg_GetDataLength(raw))
         if length > 0, let data = natsMsg_GetData(raw) {
             payload = Array(UnsafeRawBufferPointer(start: data, count: length))
@@ -44,10 +49,13 @@ public struct NATSMessage: Sendable, Hashable {
 public struct NATSMessageView: ~Copyable {
     let raw: OpaquePointer
     let subscription: OpaquePointer?
+    /// The header block, located once for every header read (nil: read through nats.c).
+    let headerBlock: UnsafeRawBufferPointer?
 
     init(raw: OpaquePointer, subscription: OpaquePointer? = nil) {
         self.raw = raw
         self.subscription = subscription
+        headerBlock = NATSHeaderBlock.locate(raw)
     }
 
     /// True when more messages of the same subscription wait behind this one. A hint (the
@@ -69,14 +77,14 @@ public struct NATSMessageView: ~Copyable {
 
     /// The first value of header `name` (exact case, as nats.c stores it).
     public func header(_ name: String) -> String? {
-        if let block = NATSHeaderBlock.locate(raw) { return NATSHeaderBlock.first(name, in: block) }
+        if let headerBlock { return NATSHeaderBlock.first(name, in: headerBlock) }
         var value: UnsafePointer<CChar>?
         guard natsMsgHeader_Get(raw, name, &value) == NATS_OK, let value else { return nil }
         return String(cString: value)
     }
 
     /// All headers, copied.
-    public var headers: Headers { NATSHeaderWriter.read(from: raw) }
+    public var headers: Headers { NATSHeaderWriter.read(from: raw, block: headerBlock) }
 
     /// Body bytes, valid only inside the handler.
     public var payload: UnsafeRawBufferPointer {
@@ -86,8 +94,14 @@ public struct NATSMessageView: ~Copyable {
     }
 
     /// True for the server's "no responders" status reply.
-    public var isNoResponders: Bool { natsMsg_IsNoResponders(raw) }
+    ///
+    /// Read from the located block when there is one: nats.c's own check lifts the headers
+    /// into its map, which writes NULs into the block this view has already located.
+    public var isNoResponders: Bool {
+        guard let headerBlock else { return natsMsg_IsNoResponders(raw) }
+        return natsMsg_GetDataLength(raw) == 0 && NATSHeaderBlock.first("Status", in: headerBlock) == "503"
+    }
 
     /// An owned copy.
-    public func copy() -> NATSMessage { NATSMessage(copying: raw) }
+    public func copy() -> NATSMessage { NATSMessage(copying: raw, block: headerBlock) }
 }

@@ -50,14 +50,15 @@ enum NATSWireMessage {
     /// A copy of a received message for `subject`, its headers carried over in C (no
     /// Swift strings for them) with `setting` replacing same-named ones, body unchanged.
     static func republish(
-        _ source: OpaquePointer, subject: String, replyTo: String?, setting: Headers, bytes: UnsafeRawBufferPointer
+        _ source: OpaquePointer, block sourceBlock: UnsafeRawBufferPointer?, subject: String, replyTo: String?,
+        setting: Headers, bytes: UnsafeRawBufferPointer
     ) -> OpaquePointer? {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1024 + bytes.count)
         buffer.append(contentsOf: "NATS/1.0\r\n".utf8)
         var keys: UnsafeMutablePointer<UnsafePointer<CChar>?>?
         var count: Int32 = 0
-        if let block = NATSHeaderBlock.locate(source) {
+        if let block = sourceBlock {
             NATSHeaderBlock.forEachField(in: block) { name, value in
                 guard !value.isEmpty, !setting.contains(where: { $0.name.utf8.elementsEqual(name) }) else { return }
                 buffer.append(contentsOf: name)

@@ -34,10 +34,16 @@ struct CoreNATSTests {
     @Test func headersFromAnotherClientReadAsNATSParsesThem() async throws {
         try await withNATS { server, connection in
             let stream = try connection.messages(on: "t.raw.*")
-            let (viewedStream, viewed) = AsyncStream.makeStream(of: (String, [String?], Bool).self)
+            let (viewedStream, viewed) = AsyncStream.makeStream(of: (String, [String?], Bool, Bool).self)
             let names = ["A", "B", "C", "Status", "Description", "Long", "X"]
             let subscription = try connection.subscribe(to: "t.raw.*") { message in
-                viewed.yield((message.subject, names.map { message.header($0) }, NATSHeaderBlock.locate(message.raw) != nil))
+                // Asked first: nats.c's own check would lift the headers and spoil the block.
+                let noResponders = message.isNoResponders
+                viewed.yield(
+                    (
+                        message.subject, names.map { message.header($0) }, NATSHeaderBlock.locate(message.raw) != nil,
+                        noResponders
+                    ))
             }
             try await connection.flush()
             try await RawNATSPublisher.publish(
@@ -47,11 +53,12 @@ struct CoreNATSTests {
                     ("t.raw.2", nil, "NATS/1.0 404 No Messages\r\nX: y\r\n\r\n", ""),
                     ("t.raw.3", nil, "NATS/1.0\r\nLong: part one\r\n  part two\r\n\r\n", "p3"),
                     ("t.raw.4", nil, "NATS/1.0\r\n\r\n", "p4"),
+                    ("t.raw.5", nil, "NATS/1.0 503\r\n\r\n", ""),
                 ])
             var received: [String: NATSMessage] = [:]
             for await message in stream {
                 received[message.subject] = message
-                if received.count == 4 { break }
+                if received.count == 5 { break }
             }
             let first = try #require(received["t.raw.1"])
             #expect(first.replyTo == "reply.1")
@@ -71,13 +78,17 @@ struct CoreNATSTests {
             // The synchronous handler read the same fields from its borrowed messages.
             var views: [String: [String?]] = [:]
             var inPlace: [String: Bool] = [:]
-            for await (subject, values, readInPlace) in viewedStream {
+            var noResponders: [String: Bool] = [:]
+            for await (subject, values, readInPlace, isNoResponders) in viewedStream {
                 views[subject] = values
                 inPlace[subject] = readInPlace
-                if views.count == 4 { break }
+                noResponders[subject] = isNoResponders
+                if views.count == 5 { break }
             }
             // Every block but the folded one is read without nats.c's map.
-            #expect(inPlace == ["t.raw.1": true, "t.raw.2": true, "t.raw.3": false, "t.raw.4": true])
+            #expect(inPlace == ["t.raw.1": true, "t.raw.2": true, "t.raw.3": false, "t.raw.4": true, "t.raw.5": true])
+            #expect(noResponders == ["t.raw.1": false, "t.raw.2": false, "t.raw.3": false, "t.raw.4": false, "t.raw.5": true])
+            #expect(try #require(received["t.raw.5"]).headers["Status"] == "503")
             #expect(views["t.raw.1"] == ["1", "2", "three", nil, nil, nil, nil])
             #expect(views["t.raw.2"] == [nil, nil, nil, "404", "No Messages", nil, "y"])
             #expect(views["t.raw.3"] == [nil, nil, nil, nil, nil, "part one part two", nil])
