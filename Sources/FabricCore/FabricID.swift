@@ -26,7 +26,7 @@ public enum FabricID {
     public static func generate(millis: UInt64 = WallClock.nowMillis()) -> String {
         let (time, high, low) = state.withLock { state -> (UInt64, UInt16, UInt64) in
             if millis > state.lastMillis {
-                var generator = SystemRandomNumberGenerator()
+                var generator = PooledRandom()
                 state.lastMillis = millis
                 state.high = UInt16.random(in: 0...UInt16.max, using: &generator)
                 // Leave headroom so increments within one millisecond never wrap.

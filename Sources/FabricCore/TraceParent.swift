@@ -35,7 +35,7 @@ public enum TraceParent {
 
     /// A traceparent for a new trace, sampled.
     public static func fresh() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         return format(
             traceHigh: nonZero(&generator), traceLow: generator.next(), span: nonZero(&generator), flags: Array("01".utf8))
     }
@@ -47,7 +47,7 @@ public enum TraceParent {
     /// eight heap allocations per span, on every request the adapters and services handle.
     public static func child(of parent: String?) -> String {
         guard let parent, isValid(parent) else { return fresh() }
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         var bytes = Array(parent.utf8)
         write(nonZero(&generator), into: &bytes, at: 36)
         return String(decoding: bytes, as: UTF8.self)
@@ -59,7 +59,7 @@ public enum TraceParent {
         return String(decoding: Array(value.utf8)[3..<35], as: UTF8.self)
     }
 
-    private static func nonZero(_ generator: inout SystemRandomNumberGenerator) -> UInt64 {
+    private static func nonZero(_ generator: inout PooledRandom) -> UInt64 {
         while true {
             let value = generator.next()
             if value != 0 { return value }

@@ -43,3 +43,22 @@ struct FabricIDTests {
         }
     }
 }
+
+@Suite("PooledRandom")
+struct PooledRandomTests {
+    @Test("draws across many refills are distinct and use every bit")
+    func drawsAreDistinctAndUseEveryBit() {
+        var generator = PooledRandom()
+        var seen = Set<UInt64>()
+        var ones = [Int](repeating: 0, count: 64)
+        let draws = 10_000
+        for _ in 0..<draws {
+            let value = generator.next()
+            seen.insert(value)
+            for bit in 0..<64 where value & (1 << UInt64(bit)) != 0 { ones[bit] += 1 }
+        }
+        #expect(seen.count == draws)
+        // Each bit is set in about half of the draws; 40–60 % is over 20 standard deviations wide.
+        #expect(ones.allSatisfy { $0 > draws * 4 / 10 && $0 < draws * 6 / 10 })
+    }
+}
