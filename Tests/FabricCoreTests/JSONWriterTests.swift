@@ -22,6 +22,11 @@ struct JSONWriterTests {
                 "zeta": .number(1), "alpha": .array([.null, .string("x"), .object(["b": .bool(false), "a": .number(2)])]),
                 "mid": .object([:]),
             ]),
+            // Key order with case, digits and non-ASCII: the same as Foundation's on Linux.
+            .object([
+                "b": .number(1), "B": .number(2), "a10": .number(3), "a2": .number(4), "Zeta": .number(5),
+                "alpha": .number(6), "é": .number(7), "e": .number(8),
+            ]),
         ])
     func matchesFoundation(_ value: JSONValue) throws {
         #expect(JSONCodec.encodeSorted(value) == (try foundation(value)))
