@@ -62,25 +62,22 @@ public struct JSONWriter: Sendable {
             }
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
-            bytes.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                write(string: key)
-                bytes.append(UInt8(ascii: ":"))
-                write(members[key] ?? .null)
-            }
-            bytes.append(UInt8(ascii: "}"))
+            write(sorted: members) { $0.write($1) }
         }
     }
 
     /// Writes an object of strings, keys sorted.
     public mutating func write(strings: [String: String]) {
+        write(sorted: strings) { $0.write(string: $1) }
+    }
+
+    private mutating func write<Value>(sorted members: [String: Value], _ writeValue: (inout JSONWriter, Value) -> Void) {
         bytes.append(UInt8(ascii: "{"))
-        for (index, key) in strings.keys.sorted().enumerated() {
+        for (index, key) in members.keys.sorted().enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             write(string: key)
             bytes.append(UInt8(ascii: ":"))
-            write(string: strings[key] ?? "")
+            if let value = members[key] { writeValue(&self, value) }
         }
         bytes.append(UInt8(ascii: "}"))
     }
@@ -118,14 +115,17 @@ public struct JSONWriter: Sendable {
                 case 0x0D: bytes.append(UInt8(ascii: "r"))
                 case 0x09: bytes.append(UInt8(ascii: "t"))
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
                     bytes.append(contentsOf: "u00".utf8)
-                    bytes.append(hex[Int(byte >> 4)])
-                    bytes.append(hex[Int(byte & 0x0F)])
+                    bytes.append(JSONWriter.hexDigit(byte >> 4))
+                    bytes.append(JSONWriter.hexDigit(byte & 0x0F))
                 }
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }

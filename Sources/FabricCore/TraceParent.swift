@@ -36,8 +36,7 @@ public enum TraceParent {
     /// A traceparent for a new trace, sampled.
     public static func fresh() -> String {
         var generator = PooledRandom()
-        return format(
-            traceHigh: nonZero(&generator), traceLow: generator.next(), span: nonZero(&generator), flags: Array("01".utf8))
+        return format(traceHigh: nonZero(&generator), traceLow: generator.next(), span: nonZero(&generator))
     }
 
     /// A traceparent for a new span in the same trace as `parent` (a fresh trace when
@@ -66,15 +65,16 @@ public enum TraceParent {
         }
     }
 
-    private static func format(traceHigh: UInt64, traceLow: UInt64, span: UInt64, flags: [UInt8]) -> String {
+    /// A sampled version-00 traceparent (flags `01`).
+    private static func format(traceHigh: UInt64, traceLow: UInt64, span: UInt64) -> String {
         var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 55)
         bytes[0] = UInt8(ascii: "0")
         bytes[1] = UInt8(ascii: "0")
         write(traceHigh, into: &bytes, at: 3)
         write(traceLow, into: &bytes, at: 19)
         write(span, into: &bytes, at: 36)
-        bytes[53] = flags[0]
-        bytes[54] = flags[1]
+        bytes[53] = UInt8(ascii: "0")
+        bytes[54] = UInt8(ascii: "1")
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -46,27 +46,37 @@ enum NATSHeaderBlock {
     static func forEachField(
         in block: UnsafeRawBufferPointer, _ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void
     ) {
+        fields(in: block) { name, value in
+            body(name, value)
+            return true
+        }
+    }
+
+    /// The walk behind `forEachField` and `first`: stops when `body` returns false.
+    private static func fields(
+        in block: UnsafeRawBufferPointer, _ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool
+    ) {
         guard block.count > prefix.count else { return }
-        var index = prefix.count
-        let statusLine = line(in: block, from: index)
-        index = statusLine.upperBound + 2
+        let statusLine = line(in: block, from: prefix.count)
+        var index = statusLine.upperBound + 2
         while index < block.count - 2 {
             let range = line(in: block, from: index)
             if let colon = find(UInt8(ascii: ":"), in: block, range) {
                 let value = trimmed(block, (colon + 1)..<range.upperBound)
-                body(
+                let more = body(
                     UnsafeRawBufferPointer(rebasing: block[range.lowerBound..<colon]),
                     UnsafeRawBufferPointer(rebasing: block[value]))
+                if !more { return }
             }
             index = range.upperBound + 2
         }
         let (code, description) = status(in: block, statusLine)
         guard let code else { return }
-        NATSHeaderBlock.statusName.withUTF8Buffer { name in
+        let more = NATSHeaderBlock.statusName.withUTF8Buffer { name in
             body(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(rebasing: block[code]))
         }
-        guard let description else { return }
-        NATSHeaderBlock.descriptionName.withUTF8Buffer { name in
+        guard more, let description else { return }
+        _ = NATSHeaderBlock.descriptionName.withUTF8Buffer { name in
             body(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(rebasing: block[description]))
         }
     }
@@ -85,25 +95,13 @@ enum NATSHeaderBlock {
         var wanted = name
         return wanted.withUTF8 { wantedBytes -> String? in
             let wantedRaw = UnsafeRawBufferPointer(wantedBytes)
-            guard !wantedRaw.isEmpty, block.count > prefix.count else { return nil }
-            let statusLine = line(in: block, from: prefix.count)
-            var index = statusLine.upperBound + 2
-            while index < block.count - 2 {
-                let range = line(in: block, from: index)
-                if let colon = find(UInt8(ascii: ":"), in: block, range), colon - range.lowerBound == wantedRaw.count,
-                    memcmp(block.baseAddress! + range.lowerBound, wantedRaw.baseAddress!, wantedRaw.count) == 0
-                {
-                    return String(decoding: block[trimmed(block, (colon + 1)..<range.upperBound)], as: UTF8.self)
-                }
-                index = range.upperBound + 2
+            var found: String?
+            fields(in: block) { field, value in
+                guard field.count == wantedRaw.count, field.elementsEqual(wantedRaw) else { return true }
+                found = String(decoding: value, as: UTF8.self)
+                return false
             }
-            // Status and Description come from the first line.
-            let (code, description) = status(in: block, statusLine)
-            if let code, wantedRaw.elementsEqual("Status".utf8) { return String(decoding: block[code], as: UTF8.self) }
-            if let description, wantedRaw.elementsEqual("Description".utf8) {
-                return String(decoding: block[description], as: UTF8.self)
-            }
-            return nil
+            return found
         }
     }
 

@@ -25,12 +25,7 @@ enum NATSWireMessage {
             // nats.c 3.4.1 misparses empty values on receipt: empty means absent.
             if field.value.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
             guard isToken(field.name), isValue(field.value) else { return nil }
-            buffer.append(contentsOf: field.name.utf8)
-            buffer.append(UInt8(ascii: ":"))
-            buffer.append(UInt8(ascii: " "))
-            buffer.append(contentsOf: field.value.utf8)
-            buffer.append(13)
-            buffer.append(10)
+            appendField(field.name.utf8, field.value.utf8, to: &buffer)
         }
         buffer.append(13)
         buffer.append(10)
@@ -61,12 +56,7 @@ enum NATSWireMessage {
         if let block = sourceBlock {
             NATSHeaderBlock.forEachField(in: block) { name, value in
                 guard !value.isEmpty, !setting.contains(where: { $0.name.utf8.elementsEqual(name) }) else { return }
-                buffer.append(contentsOf: name)
-                buffer.append(UInt8(ascii: ":"))
-                buffer.append(UInt8(ascii: " "))
-                buffer.append(contentsOf: value)
-                buffer.append(13)
-                buffer.append(10)
+                appendField(name, value, to: &buffer)
             }
         } else if natsMsgHeader_Keys(source, &keys, &count) == NATS_OK, let keys {
             defer { free(UnsafeMutableRawPointer(mutating: keys)) }
@@ -79,24 +69,14 @@ enum NATSWireMessage {
                 guard natsMsgHeader_Values(source, key, &values, &valueCount) == NATS_OK, let values else { continue }
                 for valueIndex in 0..<Int(valueCount) {
                     guard let value = values[valueIndex], value.pointee != 0 else { continue }
-                    buffer.append(contentsOf: name)
-                    buffer.append(UInt8(ascii: ":"))
-                    buffer.append(UInt8(ascii: " "))
-                    buffer.append(contentsOf: UnsafeRawBufferPointer(start: value, count: strlen(value)))
-                    buffer.append(13)
-                    buffer.append(10)
+                    appendField(name, UnsafeRawBufferPointer(start: value, count: strlen(value)), to: &buffer)
                 }
                 free(UnsafeMutableRawPointer(mutating: values))
             }
         }
         for field in setting where !field.value.isEmpty {
             guard isToken(field.name), isValue(field.value) else { return nil }
-            buffer.append(contentsOf: field.name.utf8)
-            buffer.append(UInt8(ascii: ":"))
-            buffer.append(UInt8(ascii: " "))
-            buffer.append(contentsOf: field.value.utf8)
-            buffer.append(13)
-            buffer.append(10)
+            appendField(field.name.utf8, field.value.utf8, to: &buffer)
         }
         buffer.append(13)
         buffer.append(10)
@@ -111,6 +91,16 @@ enum NATSWireMessage {
             }
         }
         return status == NATS_OK ? message : nil
+    }
+
+    /// Appends one `name: value` line of a header block.
+    private static func appendField(_ name: some Collection<UInt8>, _ value: some Collection<UInt8>, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: name)
+        buffer.append(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: " "))
+        buffer.append(contentsOf: value)
+        buffer.append(13)
+        buffer.append(10)
     }
 
     /// Header names: visible ASCII without ':' (RFC 7230 tokens are a subset).

@@ -1,3 +1,4 @@
+import FabricTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -10,29 +11,12 @@ enum RawNATSPublisher {
     /// Sends each `(subject, reply, header block, payload)` as one `HPUB` and returns once the
     /// server has answered a PING sent after them (so every message has been routed).
     static func publish(port: Int, _ messages: [(String, String?, String, String)]) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try blockingPublish(port: port, messages) })
-            }
-        }
+        try await LoopbackSocket.offPool { try blockingPublish(port: port, messages) }
     }
 
     private static func blockingPublish(port: Int, _ messages: [(String, String?, String, String)]) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
+        let fd = try LoopbackSocket.connect(port: port)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         var wire = "CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"protocol\":1}\r\n"
         for (subject, reply, block, payload) in messages {
             let total = block.utf8.count + payload.utf8.count

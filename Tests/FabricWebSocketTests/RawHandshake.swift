@@ -1,3 +1,4 @@
+import FabricTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -18,14 +19,14 @@ enum RawHandshake {
     static func send(
         port: Int, path: String, upgrade: [(String, String)] = upgrade, headers: [(String, String)] = []
     ) async throws -> (status: Int, body: String) {
-        try await offPool { try blockingSend(port: port, path: path, headers: upgrade + headers) }
+        try await LoopbackSocket.offPool { try blockingSend(port: port, path: path, headers: upgrade + headers) }
     }
 
     /// Connects and sends nothing (shutting its sending side when `halfClose`): true when the
     /// server then closes the connection (within ten seconds).
     static func isClosedWhenSilent(port: Int, halfClose: Bool) async throws -> Bool {
-        try await offPool {
-            let fd = try connected(port: port)
+        try await LoopbackSocket.offPool {
+            let fd = try LoopbackSocket.connect(port: port)
             defer { close(fd) }
             if halfClose { shutdown(fd, Int32(SHUT_WR)) }
             return readsToEnd(fd)
@@ -35,20 +36,12 @@ enum RawHandshake {
     /// Sends a well-formed upgrade request with `headers`, then shuts its sending side: true
     /// when the server closes the connection (within ten seconds), whatever it answered first.
     static func isClosedAfterUpgradeAndHalfClose(port: Int, headers: [(String, String)]) async throws -> Bool {
-        try await offPool {
-            let fd = try connected(port: port)
+        try await LoopbackSocket.offPool {
+            let fd = try LoopbackSocket.connect(port: port)
             defer { close(fd) }
             write(request(port: port, path: "/v1/ws", headers: upgrade + headers), to: fd)
             shutdown(fd, Int32(SHUT_WR))
             return readsToEnd(fd)
-        }
-    }
-
-    /// Runs a blocking socket exchange off the cooperative pool: the adapter under test may
-    /// be in this process and need those threads to answer.
-    private static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
     }
 
@@ -73,30 +66,8 @@ enum RawHandshake {
         }
     }
 
-    /// A blocking socket connected to the adapter, reads timing out after ten seconds.
-    private static func connected(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            close(fd)
-            throw POSIXError(.ECONNREFUSED)
-        }
-        return fd
-    }
-
     private static func blockingSend(port: Int, path: String, headers: [(String, String)]) throws -> (status: Int, body: String) {
-        let fd = try connected(port: port)
+        let fd = try LoopbackSocket.connect(port: port)
         defer { close(fd) }
         write(request(port: port, path: path, headers: headers), to: fd)
         var response: [UInt8] = []
