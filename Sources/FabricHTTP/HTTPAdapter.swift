@@ -5,7 +5,6 @@ import FabricObservability
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HummingbirdHTTP2
 import Logging
 import NIOCore
 import NIOSSL
@@ -127,12 +126,9 @@ public final class HTTPAdapter: Service, Sendable {
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: limits.maxHeaderSize, maxHeaderListSize: limits.maxHeaderListSize,
                 maxHeaderFieldCount: limits.maxHeaderCount))
-        var http2 = HTTP2ChannelConfiguration(
-            idleTimeout: limits.idleTimeout, gracefulCloseTimeout: limits.gracefulCloseTimeout, streamConfiguration: http1)
-        // Hummingbird 2.28.1's initializer drops maxAgeTimeout; it must be set afterwards.
-        if limits.maxConnectionAge > .zero { http2.maxAgeTimeout = limits.maxConnectionAge }
-
-        let streams = http2
+        // HTTP/2 (h2c, and h2 after ALPN) is served by fabric's own connection handler, not
+        // Hummingbird's `HTTP2Channel` (`HTTP2ServerChannel`).
+        let http2 = HTTP2ServerChannel(responder: responder, limits: limits, bodyLimit: ingress.bodyLimit)
         // Every connection runs on its event loop (`EventLoopExecutor`).
         var listeners: [(Listener, Int, HTTPServerBuilder)] = []
         if config.port >= 0 {
@@ -143,11 +139,7 @@ public final class HTTPAdapter: Service, Sendable {
                 ))
         }
         if config.h2cPort >= 0 {
-            listeners.append(
-                (
-                    .h2c, config.h2cPort,
-                    HTTPServerBuilder { EventLoopBoundChannel(inner: HTTP2Channel(responder: $0, configuration: streams)) }
-                ))
+            listeners.append((.h2c, config.h2cPort, HTTPServerBuilder { _ in EventLoopBoundChannel(inner: http2) }))
         }
         if let tls = config.tls {
             let tlsConfiguration = try HTTPAdapter.tlsConfiguration(tls)
@@ -156,8 +148,9 @@ public final class HTTPAdapter: Service, Sendable {
                     .https, tls.port,
                     HTTPServerBuilder {
                         EventLoopBoundChannel(
-                            inner: try HTTP2UpgradeChannel(
-                                tlsConfiguration: tlsConfiguration, configuration: streams, responder: $0))
+                            inner: try SecureHTTPChannel(
+                                tlsConfiguration: tlsConfiguration,
+                                http1: HTTP1Channel(responder: $0, configuration: http1), http2: http2))
                     }
                 ))
         }

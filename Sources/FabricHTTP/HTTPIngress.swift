@@ -30,7 +30,6 @@ final class HTTPIngress: Sendable {
     let verifier: VerifiedTokens
     let priorities: PriorityTableState
     let shedder: LoadShedder
-    let streams: StreamLimiter
     let cache: EdgeCache?
     let events: EventStreamRegistry
     let metrics: HTTPMetrics
@@ -53,7 +52,6 @@ final class HTTPIngress: Sendable {
             verifier: verifier, entries: config.tokenCache.entries, ttl: config.tokenCache.ttl, clock: clock)
         self.priorities = priorities
         self.shedder = LoadShedder(policy: config.shedding.policy, metrics: metrics)
-        self.streams = StreamLimiter(limit: config.limits.maxConcurrentStreams)
         self.cache = cache
         self.events = EventStreamRegistry(limit: config.events.maxStreams, metrics: metrics)
         self.metrics = metrics
@@ -98,12 +96,6 @@ final class HTTPIngress: Sendable {
                 .unavailable, "shutting down", trace: trace, headers: context.isHTTP2 ? [:] : [.connection: "close"])
         }
         defer { shedder.release() }
-        if let stream = context.connection {
-            guard streams.acquire(stream) else {
-                return HTTPAnswer.failure(.unavailable, "too many concurrent streams on this connection", trace: trace)
-            }
-        }
-        defer { if let stream = context.connection { streams.release(stream) } }
         if let problem = headerProblem(request.headers) {
             return HTTPAnswer.failure(.rejected, problem, trace: trace, http: HTTPStatusMapping.headersTooLarge)
         }

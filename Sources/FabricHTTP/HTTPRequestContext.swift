@@ -8,17 +8,17 @@ public struct HTTPRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// True for a request on an HTTP/2 stream.
     public let isHTTP2: Bool
-    /// The HTTP/2 connection the stream belongs to, for the per-connection stream limit.
-    let connection: ObjectIdentifier?
+
+    /// Creates the context of one HTTP/1 request: Hummingbird's HTTP/1.1 channel serves
+    /// those, `HTTP2ServerChannel` the HTTP/2 streams.
+    public init(source: ApplicationRequestContextSource) {
+        self.init(source: source, isHTTP2: false)
+    }
 
     /// Creates the context of one request.
-    public init(source: ApplicationRequestContextSource) {
+    init(source: ApplicationRequestContextSource, isHTTP2: Bool) {
         coreContext = .init(source: source)
-        // An HTTP/1 request arrives on the accepted connection (its parent is the listening
-        // channel); an HTTP/2 request on a stream channel, whose parent is the connection.
-        let parent = source.channel.parent
-        isHTTP2 = parent?.parent != nil
-        connection = isHTTP2 ? parent.map { ObjectIdentifier($0) } : nil
+        self.isHTTP2 = isHTTP2
     }
 
     /// `2` or `1.1`, the protocol label of the metrics.

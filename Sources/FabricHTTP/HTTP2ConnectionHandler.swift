@@ -1,0 +1,291 @@
+import HTTPTypes
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+
+/// The one handler of an HTTP/2 connection: reads each stream's request off the frames and
+/// writes its response, without a child channel per stream (`docs/architecture.md`).
+///
+/// nio-http2's `NIOHTTP2Handler` in front of it keeps the protocol's state, checks the frames
+/// and header blocks, and buffers what flow control holds back. What the multiplexer would do
+/// besides is done here: giving the client window back as its data is taken, and ending a
+/// stream whose response went out before its request did.
+final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate {
+    typealias InboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    /// A stream whose request is being read or answered.
+    private struct OpenStream {
+        var head: HTTPRequest
+        var body: ByteBuffer?
+        /// Handed to the connection's task.
+        var dispatched = false
+        /// Its response has ended.
+        var answered = false
+        /// The client has ended its side.
+        var remoteClosed: Bool
+        /// When its header block arrived.
+        let opened: NIODeadline
+        /// Bytes that arrived after the request was handed over, read and dropped.
+        var dropped = 0
+    }
+
+    /// nio-http2's window for the whole connection, which a SETTINGS frame cannot change.
+    static let connectionWindow = 65_535
+
+    private var streams: [HTTP2StreamID: OpenStream] = [:]
+    private let requests: AsyncStream<HTTP2StreamRequest>.Continuation
+    private let bodyLimit: Int
+    private let streamWindow: Int
+    private let requestTimeout: TimeAmount
+    private var context: ChannelHandlerContext?
+    /// The check for requests not received in time, while one is being read.
+    private var sweep: Scheduled<Void>?
+    /// nio-http2 has sent a GOAWAY for a connection error.
+    private var connectionFailed = false
+
+    /// Hands complete requests to `requests`; a body past `bodyLimit` is handed over at once
+    /// with its first `bodyLimit + 1` bytes or more, for the responder to refuse.
+    /// A request not received in full within `requestTimeout` is answered 408.
+    init(
+        requests: AsyncStream<HTTP2StreamRequest>.Continuation, bodyLimit: Int, streamWindow: Int,
+        requestTimeout: TimeAmount
+    ) {
+        self.requests = requests
+        self.bodyLimit = bodyLimit
+        self.streamWindow = streamWindow
+        self.requestTimeout = requestTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        sweep?.cancel()
+        requests.finish()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        streams.removeAll()
+        sweep?.cancel()
+        requests.finish()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.payload {
+        case .headers(let headers): received(headers, on: frame.streamID, context: context)
+        case .data(let data): received(data, on: frame.streamID, context: context)
+        default: break
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? NIOHTTP2WindowUpdatedEvent {
+            windowChanged(event, context: context)
+        } else if let event = event as? StreamClosedEvent {
+            streams.removeValue(forKey: event.streamID)
+        } else if case ChannelEvent.inputClosed = event {
+            // The listener allows half-closed sockets (for HTTP/1.1); an HTTP/2 client that
+            // stops sending has gone, and nothing more can be answered.
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // nio-http2 reports a stream error (it has reset the stream and goes on) and a
+        // connection error alike; only the second comes after a GOAWAY with an error code,
+        // and then the connection must be closed (RFC 9113 §5.4.1). Errors from elsewhere
+        // (TLS, the socket) end it too.
+        if error is any NIOHTTP2Error, !connectionFailed { return }
+        context.close(promise: nil)
+    }
+
+    /// nio-http2's report of each frame it writes (this handler is its frame delegate).
+    func wroteFrame(_ frame: HTTP2Frame) {
+        if case .goAway(_, let code, _) = frame.payload, code != .noError { connectionFailed = true }
+    }
+
+    // MARK: Requests
+
+    private func received(_ headers: HTTP2Frame.FramePayload.Headers, on id: HTTP2StreamID, context: ChannelHandlerContext) {
+        if streams[id] != nil {
+            // Trailers, which nio-http2 lets through only with END_STREAM: the request is
+            // complete. Their fields are not forwarded.
+            streams[id]?.remoteClosed = true
+            dispatch(id)
+            return
+        }
+        guard let head = HTTP2HeaderBlock.request(headers.headers) else {
+            refuse(id, context: context)
+            return
+        }
+        streams[id] = OpenStream(head: head, remoteClosed: headers.endStream, opened: .now())
+        // A declared length past the limit is refused before a byte of the body is read.
+        let declared = head.headerFields[.contentLength].flatMap(Int.init) ?? 0
+        if headers.endStream || declared > bodyLimit {
+            dispatch(id)
+        } else if sweep == nil {
+            scheduleSweep(context: context)
+        }
+    }
+
+    private func received(_ data: HTTP2Frame.FramePayload.Data, on id: HTTP2StreamID, context: ChannelHandlerContext) {
+        // Taken out and put back so that appending does not copy the body.
+        guard var stream = streams.removeValue(forKey: id) else { return }
+        if data.endStream { stream.remoteClosed = true }
+        if stream.dispatched {
+            // A body refused for its size: the client may finish sending it, up to twice the
+            // limit, so that it reads the answer rather than a reset (curl and AsyncHTTPClient
+            // report a reset while uploading as an error, RFC 9113 §8.1 or not).
+            stream.dropped += data.data.readableBytes
+            if stream.dropped > 2 * bodyLimit {
+                write(id, .rstStream(stream.answered ? .noError : .cancel), promise: nil, context)
+                context.flush()
+                return
+            }
+        } else if case .byteBuffer(let bytes) = data.data {
+            if stream.body == nil {
+                stream.body = bytes
+            } else {
+                stream.body!.writeImmutableBuffer(bytes)
+            }
+        }
+        streams[id] = stream
+        if stream.remoteClosed || (stream.body?.readableBytes ?? 0) > bodyLimit { dispatch(id) }
+    }
+
+    private func dispatch(_ id: HTTP2StreamID) {
+        guard var stream = streams[id], !stream.dispatched else { return }
+        let body = stream.body ?? ByteBuffer()
+        stream.dispatched = true
+        stream.body = nil
+        streams[id] = stream
+        requests.yield(HTTP2StreamRequest(stream: id, head: stream.head, body: body))
+    }
+
+    /// A header block that is not a request HTTPTypes can hold: 400 without a body.
+    private func refuse(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+        var headers = HPACKHeaders()
+        headers.add(name: ":status", value: "400")
+        headers.add(name: "content-length", value: "0")
+        let frame = HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: true)))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    // MARK: Requests not received in time
+
+    private func scheduleSweep(context: ChannelHandlerContext, at deadline: NIODeadline? = nil) {
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let deadline = deadline ?? .now() + requestTimeout
+        sweep = context.eventLoop.scheduleTask(deadline: deadline) { handler.value.sweepStalled() }
+    }
+
+    /// Answers 408 to each request whose body has not all arrived in time, and ends each
+    /// answered stream whose client is still sending then: one check per connection for all
+    /// of them rather than a timer per stream.
+    private func sweepStalled() {
+        sweep = nil
+        guard let context else { return }
+        let expired = NIODeadline.now() - requestTimeout
+        var next: NIODeadline?
+        for (id, stream) in streams where !stream.remoteClosed && (!stream.dispatched || stream.answered) {
+            guard stream.opened <= expired else {
+                next = min(next ?? stream.opened, stream.opened)
+                continue
+            }
+            if !stream.dispatched {
+                var headers = HPACKHeaders()
+                headers.add(name: ":status", value: "408")
+                headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+                let reason = ByteBuffer(
+                    string: "the request was not received within \(requestTimeout.nanoseconds / 1_000_000) ms\n")
+                headers.add(name: "content-length", value: String(reason.readableBytes))
+                headers.add(name: "date", value: HTTPDate.now())
+                write(id, .headers(.init(headers: headers)), promise: nil, context)
+                write(id, .data(.init(data: .byteBuffer(reason), endStream: true)), promise: nil, context)
+                // nio-http2 holds DATA back for flow control until a flush, and drops what it
+                // holds when the stream is reset.
+                context.flush()
+            }
+            // Answered, and the client has not finished sending in time: stop it (RFC 9113 §8.1).
+            streams.removeValue(forKey: id)
+            write(id, .rstStream(.noError), promise: nil, context)
+        }
+        context.flush()
+        if let next { scheduleSweep(context: context, at: next + requestTimeout) }
+    }
+
+    // MARK: Flow control
+
+    /// Gives the client its window back once half of it is used: a body is taken as it
+    /// arrives (up to the body limit), and what arrives after it is read and dropped.
+    private func windowChanged(_ event: NIOHTTP2WindowUpdatedEvent, context: ChannelHandlerContext) {
+        guard let inbound = event.inboundWindowSize else { return }
+        let target: Int
+        if event.streamID == .rootStream {
+            target = Self.connectionWindow
+        } else {
+            guard let stream = streams[event.streamID], !stream.remoteClosed else { return }
+            target = streamWindow
+        }
+        guard inbound <= target / 2 else { return }
+        let frame = HTTP2Frame(streamID: event.streamID, payload: .windowUpdate(windowSizeIncrement: target - inbound))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    // MARK: Responses
+
+    /// Writes a response's head, body and trailers, each part when present, and flushes;
+    /// `promise` completes when the last part is written. Called on the event loop.
+    func write(
+        _ id: HTTP2StreamID, head: HTTPResponse?, body: ByteBuffer?, trailers: HTTPFields?, end: Bool,
+        promise: EventLoopPromise<Void>?
+    ) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        // The last frame written carries the promise and, at the end, END_STREAM.
+        if let head {
+            let last = body == nil && trailers == nil
+            let block = HTTP2HeaderBlock.response(head)
+            write(id, .headers(.init(headers: block, endStream: last && end)), promise: last ? promise : nil, context)
+        }
+        if let body {
+            let last = trailers == nil
+            write(id, .data(.init(data: .byteBuffer(body), endStream: last && end)), promise: last ? promise : nil, context)
+        }
+        if let trailers {
+            write(id, .headers(.init(headers: HTTP2HeaderBlock.trailers(trailers), endStream: true)), promise: promise, context)
+        }
+        if head == nil, body == nil, trailers == nil {
+            write(id, .data(.init(data: .byteBuffer(ByteBuffer()), endStream: end)), promise: promise, context)
+        }
+        if end { answered(id, context: context) }
+        context.flush()
+    }
+
+    private func write(
+        _ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?,
+        _ context: ChannelHandlerContext
+    ) {
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
+    }
+
+    /// Ends a stream whose response cannot be completed.
+    func reset(_ id: HTTP2StreamID) {
+        guard let context, streams[id] != nil else { return }
+        streams.removeValue(forKey: id)
+        context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.internalError))), promise: nil)
+    }
+
+    /// The response is complete; a client still sending is given until the request timeout.
+    private func answered(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+        guard streams[id]?.remoteClosed == false else { return }
+        streams[id]?.answered = true
+        if sweep == nil { scheduleSweep(context: context) }
+    }
+}

@@ -1,0 +1,71 @@
+import FabricConformance
+import FabricCore
+import FabricHTTP
+import FabricTestSupport
+import Foundation
+import Testing
+
+/// fabric's HTTP/2 connection handler (`HTTP2ServerChannel`) against a real HTTP/2 client,
+/// the `h2` library driven frame by frame (`peers/h2peer.py`): what the adapter's own
+/// handler does that nio-http2's multiplexer used to.
+@Suite("HTTP/2 connection handler", .timeLimit(.minutes(3)))
+struct HTTP2ConnectionTests {
+    @Test func settingsFlowControlMalformedResetAndBrokenStreams() async throws {
+        try await Self.withPeers(yaml: "limits: { max_concurrent_streams: 7 }") { peer in
+
+            // The configured stream limit is the protocol's own (SETTINGS_MAX_CONCURRENT_STREAMS).
+            let settings = try await peer("settings").event("settings")
+            #expect(settings?["max_concurrent_streams"]?.numberValue == 7)
+
+            // 200 KiB is three times the stream's first window: it arrives whole only if
+            // the handler gives the window back as it reads.
+            let upload = try await peer("upload", String(200 << 10)).event("response")
+            #expect(upload?["status"]?.numberValue == 200)
+            #expect(upload?["echoed"]?.numberValue == Double(200 << 10))
+            #expect(upload?["date"]?.stringValue?.hasSuffix(" GMT") == true)
+
+            // A header block without :path is a stream error; the connection goes on.
+            let malformed = try peer("malformed")
+            let refused = await malformed.event("malformed")
+            #expect(refused?["reset"]?.numberValue == 1)  // PROTOCOL_ERROR
+            #expect(refused?["status"] == .null)
+            #expect(await malformed.event("response")?["status"]?.numberValue == 404)
+
+            // An event stream the client resets leaves the connection serving.
+            let reset = try peer("reset")
+            #expect(await reset.event("stream")?["status"]?.numberValue == 200)
+            #expect(await reset.event("response")?["status"]?.numberValue == 404)
+
+            // A connection error: GOAWAY with PROTOCOL_ERROR, and the connection is closed.
+            let garbage = try await peer("garbage").event("closed")
+            #expect(garbage?["goaway"]?.numberValue == 1)
+            #expect(garbage?["closed"] == .bool(true))
+        }
+    }
+
+    @Test func aRequestWhoseBodyNeverComesIsAnswered408() async throws {
+        // Only this test's adapter has a short timeout: it also closes idle connections.
+        try await Self.withPeers(yaml: "limits: { idle_timeout: 300ms }") { peer in
+            let stalled = try await peer("stall").event("response")
+            #expect(stalled?["status"]?.numberValue == 408)
+            #expect(stalled?["body"]?.stringValue?.contains("not received within 300 ms") == true)
+            #expect(stalled?["reset"]?.numberValue == 0)  // NO_ERROR, once answered
+        }
+    }
+
+    /// Runs `body` against an adapter configured with `yaml`, with a starter of `h2peer.py` modes.
+    private static func withPeers(
+        yaml: String, _ body: @escaping @Sendable (_ peer: (String, String...) throws -> PythonPeer) async throws -> Void
+    ) async throws {
+        try await ConformanceEnvironment.run(HTTPFixtures.options) { environment in
+            let http = try await HTTPTestAdapter.make(environment, yaml: yaml)
+            try await http.run {
+                let port = try #require(URL(string: try await http.urls.httpURL(.h2c))?.port)
+                let token = environment.tokens.valid()
+                try await body { mode, extra in
+                    try PythonPeer.start(script: "Tests/FabricHTTPTests/peers/h2peer.py", [mode, String(port), token] + extra)
+                }
+            }
+        }
+    }
+}

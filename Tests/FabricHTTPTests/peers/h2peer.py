@@ -1,0 +1,170 @@
+"""An HTTP/2 client on the `h2` library (hyper-h2) for the HTTP adapter's protocol tests.
+
+Usage: h2peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation:
+  settings                  the server's SETTINGS
+  upload SIZE               POST /v1/request/echo with a SIZE-byte body, sent as flow control allows
+  stall                     HEADERS of a POST and never its body; the answer and the reset
+  malformed                 a header block without :path, then a valid request on the same connection
+  reset                     an event stream reset by the client, then a request on the same connection
+  garbage                   a DATA frame on stream 0 (a connection error): the GOAWAY, and the close
+"""
+
+import json
+import socket
+import sys
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.exceptions
+
+
+def emit(event, **fields):
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+class Client:
+    def __init__(self, port, validate=True):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.settimeout(60)
+        config = h2.config.H2Configuration(
+            client_side=True, header_encoding="utf-8",
+            validate_outbound_headers=validate, normalize_outbound_headers=validate)
+        self.conn = h2.connection.H2Connection(config=config)
+        self.conn.initiate_connection()
+        self.flush()
+        self.responses = {}  # stream id -> {"status", "headers", "body", "ended", "reset"}
+        self.settings = None
+        self.closed = False
+        self.goaway = None
+
+    def flush(self):
+        data = self.conn.data_to_send()
+        if data:
+            self.sock.sendall(data)
+
+    def read(self):
+        data = self.sock.recv(65536)
+        if not data:
+            self.closed = True
+            return
+        for event in self.conn.receive_data(data):
+            if isinstance(event, h2.events.RemoteSettingsChanged):
+                self.settings = {int(k): v.new_value for k, v in event.changed_settings.items()}
+            elif isinstance(event, h2.events.ResponseReceived):
+                headers = dict(event.headers)
+                self.responses[event.stream_id] = {
+                    "status": int(headers[":status"]), "headers": headers, "body": b"", "ended": False, "reset": None}
+            elif isinstance(event, h2.events.DataReceived):
+                self.responses[event.stream_id]["body"] += event.data
+                self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, h2.events.StreamEnded):
+                self.responses[event.stream_id]["ended"] = True
+            elif isinstance(event, h2.events.ConnectionTerminated):
+                self.goaway = int(event.error_code)
+            elif isinstance(event, h2.events.StreamReset):
+                self.responses.setdefault(event.stream_id, {"status": None, "headers": {}, "body": b"", "ended": False})
+                self.responses[event.stream_id]["reset"] = int(event.error_code)
+        self.flush()
+
+    def until(self, done):
+        while not done() and not self.closed:
+            self.read()
+
+    def request(self, method, path, token, body=None, end=True):
+        stream = self.conn.get_next_available_stream_id()
+        headers = [(":method", method), (":scheme", "http"), (":authority", "127.0.0.1"), (":path", path),
+                   ("authorization", "Bearer " + token)]
+        if body is not None:
+            headers += [("content-type", "application/json"), ("content-length", str(len(body)))]
+        self.conn.send_headers(stream, headers, end_stream=end and body is None)
+        self.flush()
+        return stream
+
+    def send_body(self, stream, body):
+        """Sends as much as flow control allows, waiting for window updates in between."""
+        offset = 0
+        while offset < len(body):
+            window = min(self.conn.local_flow_control_window(stream), self.conn.max_outbound_frame_size)
+            if window <= 0:
+                self.read()
+                continue
+            chunk = body[offset:offset + window]
+            offset += len(chunk)
+            self.conn.send_data(stream, chunk, end_stream=offset == len(body))
+            self.flush()
+
+    def finished(self, stream):
+        response = self.responses.get(stream)
+        return response is not None and (response["ended"] or response.get("reset") is not None)
+
+
+def response_fields(client, stream):
+    response = client.responses.get(stream, {})
+    return {"status": response.get("status"), "bytes": len(response.get("body", b"")),
+            "body": response.get("body", b"").decode("utf-8", "replace")[:200],
+            "date": response.get("headers", {}).get("date"), "reset": response.get("reset"),
+            "ended": response.get("ended", False)}
+
+
+def main():
+    mode, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    if mode == "settings":
+        client = Client(port)
+        client.until(lambda: client.settings is not None)
+        emit("settings", max_concurrent_streams=client.settings.get(3), initial_window_size=client.settings.get(4),
+             max_header_list_size=client.settings.get(6))
+    elif mode == "upload":
+        size = int(sys.argv[4])
+        payload = json.dumps({"data": "x" * (size - 12)}).encode()
+        client = Client(port)
+        stream = client.request("POST", "/v1/request/echo", token, body=payload, end=False)
+        client.send_body(stream, payload)
+        client.until(lambda: client.finished(stream))
+        fields = response_fields(client, stream)
+        fields["sent"] = len(payload)
+        fields["echoed"] = len(json.loads(client.responses[stream]["body"]).get("payload", {}).get("data", "")) + 12 \
+            if fields["status"] == 200 else None
+        fields.pop("body")
+        emit("response", **fields)
+    elif mode == "stall":
+        client = Client(port)
+        stream = client.request("POST", "/v1/request/echo", token, body=b"{}", end=False)
+        client.until(lambda: client.finished(stream) and client.responses[stream].get("reset") is not None)
+        emit("response", **response_fields(client, stream))
+    elif mode == "malformed":
+        client = Client(port, validate=False)
+        stream = client.conn.get_next_available_stream_id()
+        client.conn.send_headers(stream, [(":method", "GET"), (":scheme", "http"), (":authority", "127.0.0.1")],
+                                 end_stream=True)
+        client.flush()
+        client.until(lambda: client.finished(stream))
+        emit("malformed", **response_fields(client, stream))
+        second = client.request("GET", "/v1/nowhere", token)
+        client.until(lambda: client.finished(second))
+        emit("response", **response_fields(client, second))
+    elif mode == "reset":
+        client = Client(port)
+        events = client.request("GET", "/v1/events?topic=h2.reset", token)
+        client.until(lambda: events in client.responses)
+        emit("stream", status=client.responses[events]["status"])
+        client.conn.reset_stream(events, error_code=8)  # CANCEL
+        client.flush()
+        second = client.request("GET", "/v1/nowhere", token)
+        client.until(lambda: client.finished(second))
+        emit("response", **response_fields(client, second))
+    elif mode == "garbage":
+        client = Client(port)
+        client.until(lambda: client.settings is not None)
+        client.sock.sendall(b"\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+        try:
+            client.until(lambda: False)
+        except h2.exceptions.ProtocolError:
+            pass
+        emit("closed", goaway=client.goaway, closed=client.closed)
+    else:
+        raise SystemExit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()
