@@ -99,9 +99,8 @@ public final class HTTPAdapter: Service, Sendable {
         // Shut down in reverse: the drain first, then the listeners, the watches last.
         services += applications.map { Configured(service: $0) }
         // The drain refuses new requests, ends the event streams and waits for what is in
-        // flight before the listeners hear of the shutdown: Hummingbird 2.28.1 cuts an HTTP/2
-        // stream still in flight when its connection is asked to quiesce (the conformance
-        // suite's drain case shows it).
+        // flight before the listeners hear of the shutdown, so that every stream ends with its
+        // close event and every answer is written before a connection is asked to go.
         let (ingress, readiness) = (self.ingress, self.readiness)
         services.append(
             Configured(
