@@ -34,7 +34,11 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     static let connectionWindow = 65_535
 
     private var streams: [HTTP2StreamID: OpenStream] = [:]
-    private let requests: AsyncStream<HTTP2StreamRequest>.Continuation
+    /// Starts answering a request; set once, before the connection is active.
+    var start: ((HTTP2StreamRequest) -> Void)?
+    /// Requests being answered, and the promise of the moment none is.
+    private var inFlight = 0
+    private var idle: EventLoopPromise<Void>?
     private let bodyLimit: Int
     private let streamWindow: Int
     private let requestTimeout: TimeAmount
@@ -44,14 +48,10 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     /// nio-http2 has sent a GOAWAY for a connection error.
     private var connectionFailed = false
 
-    /// Hands complete requests to `requests`; a body past `bodyLimit` is handed over at once
+    /// Hands complete requests to `start`; a body past `bodyLimit` is handed over at once
     /// with its first `bodyLimit + 1` bytes or more, for the responder to refuse.
     /// A request not received in full within `requestTimeout` is answered 408.
-    init(
-        requests: AsyncStream<HTTP2StreamRequest>.Continuation, bodyLimit: Int, streamWindow: Int,
-        requestTimeout: TimeAmount
-    ) {
-        self.requests = requests
+    init(bodyLimit: Int, streamWindow: Int, requestTimeout: TimeAmount) {
         self.bodyLimit = bodyLimit
         self.streamWindow = streamWindow
         self.requestTimeout = requestTimeout
@@ -62,13 +62,11 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         sweep?.cancel()
-        requests.finish()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         streams.removeAll()
         sweep?.cancel()
-        requests.finish()
         context.fireChannelInactive()
     }
 
@@ -163,7 +161,8 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         stream.dispatched = true
         stream.body = nil
         streams[id] = stream
-        requests.yield(HTTP2StreamRequest(stream: id, head: stream.head, body: body))
+        inFlight += 1
+        start?(HTTP2StreamRequest(stream: id, head: stream.head, body: body))
     }
 
     /// A header block that is not a request HTTPTypes can hold: 400 without a body.
@@ -273,6 +272,23 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         _ context: ChannelHandlerContext
     ) {
         context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
+    }
+
+    /// A request's task has ended.
+    func taskEnded() {
+        inFlight -= 1
+        if inFlight == 0, let idle {
+            self.idle = nil
+            idle.succeed()
+        }
+    }
+
+    /// Completes when no request's task is running.
+    func whenTasksEnd(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard inFlight > 0 else { return eventLoop.makeSucceededVoidFuture() }
+        let promise = idle ?? eventLoop.makePromise()
+        idle = promise
+        return promise.futureResult
     }
 
     /// Ends a stream whose response cannot be completed.

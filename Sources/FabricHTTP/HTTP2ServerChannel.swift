@@ -8,7 +8,7 @@ import NIOHTTP2
 
 /// Hummingbird's child channel for an HTTP/2 connection (h2c, or h2 after ALPN): one
 /// `HTTP2ConnectionHandler` reads the streams, and each request is answered by `responder`
-/// in a task of the connection's task group.
+/// in a task of its own on the connection's event loop.
 ///
 /// Hummingbird's `HTTP2Channel` gives every stream a child channel, an `NIOAsyncChannel` and a
 /// task; at 16 connections that cost twice an HTTP/1.1 request's event-loop time
@@ -17,7 +17,6 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
     /// A configured connection.
     struct Value: ServerChildChannelValue {
         let channel: any Channel
-        let requests: AsyncStream<HTTP2StreamRequest>
         let handler: NIOLoopBound<HTTP2ConnectionHandler>
     }
 
@@ -30,15 +29,24 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
     let bodyLimit: Int
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture { try configure(channel) }
+        channel.eventLoop.makeCompletedFuture { try configure(channel, logger: logger) }
     }
 
     /// Adds the HTTP/2 handlers to the pipeline of `channel`; on its event loop.
-    func configure(_ channel: any Channel) throws -> Value {
-        let (requests, continuation) = AsyncStream.makeStream(of: HTTP2StreamRequest.self)
+    func configure(_ channel: any Channel, logger: Logger) throws -> Value {
         let handler = HTTP2ConnectionHandler(
-            requests: continuation, bodyLimit: bodyLimit, streamWindow: Self.streamWindow,
-            requestTimeout: TimeAmount(limits.idleTimeout))
+            bodyLimit: bodyLimit, streamWindow: Self.streamWindow, requestTimeout: TimeAmount(limits.idleTimeout))
+        let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        let executor = EventLoopExecutor(channel.eventLoop)
+        // Each request starts on the event loop inside the read that completed it, and runs
+        // there until it first waits (the NATS request): no hop to a connection task and a
+        // child task first. It is the adapter's own code, which never blocks.
+        handler.start = { request in
+            Task.immediate(executorPreference: executor) {
+                await respond(to: request, writer: HTTP2StreamWriter(connection: bound, stream: request.stream),
+                    channel: channel, logger: logger)
+            }
+        }
         // The header limits are the ingress's, answered 431 with a reason; the protocol's
         // limit only bounds what HPACK decodes (it counts 32 bytes more per field).
         let headerListSize = max(limits.maxHeaderListSize + 32 * limits.maxHeaderCount, 16_384)
@@ -60,22 +68,23 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         try pipeline.addHandler(HTTP2StreamEventFilter())
         try pipeline.addHandler(management)
         try pipeline.addHandler(handler)
-        return Value(channel: channel, requests: requests, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+        return Value(channel: channel, handler: bound)
     }
 
+    /// Waits for the connection to close and for its requests' tasks to end.
     func handle(value: Value, logger: Logger) async {
-        await withDiscardingTaskGroup { group in
-            for await request in value.requests {
-                group.addTask { await respond(to: request, on: value, logger: logger) }
-            }
-        }
+        try? await value.channel.closeFuture.get()
+        let (handler, eventLoop) = (value.handler, value.channel.eventLoop)
+        try? await eventLoop.flatSubmit { handler.value.whenTasksEnd(on: eventLoop) }.get()
     }
 
     /// What Hummingbird's `Application` does around its responder, for one stream.
-    private func respond(to item: HTTP2StreamRequest, on connection: Value, logger: Logger) async {
-        let writer = HTTP2StreamWriter(connection: connection.handler, stream: item.stream)
+    private func respond(
+        to item: HTTP2StreamRequest, writer: HTTP2StreamWriter, channel: any Channel, logger: Logger
+    ) async {
+        defer { writer.taskEnded() }
         let request = Request(head: item.head, body: RequestBody(buffer: item.body))
-        let context = HTTPRequestContext(source: .init(channel: connection.channel, logger: logger), isHTTP2: true)
+        let context = HTTPRequestContext(source: .init(channel: channel, logger: logger), isHTTP2: true)
         var response: Response
         do {
             response = try await responder.respond(to: request, context: context)

@@ -24,6 +24,9 @@ struct HTTP2StreamWriter: Sendable {
     /// Ends the stream with RST_STREAM: its response cannot be completed.
     func reset() { run { $0.reset(stream) } }
 
+    /// The stream's task is done.
+    func taskEnded() { run { $0.taskEnded() } }
+
     private func run(_ body: @escaping @Sendable (HTTP2ConnectionHandler) -> Void) {
         let connection = self.connection
         if connection.eventLoop.inEventLoop {
