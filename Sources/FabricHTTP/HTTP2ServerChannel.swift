@@ -43,7 +43,8 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         // child task first. It is the adapter's own code, which never blocks.
         handler.start = { request in
             Task.immediate(executorPreference: executor) {
-                await respond(to: request, writer: HTTP2StreamWriter(connection: bound, stream: request.stream),
+                await respond(
+                    to: request, writer: HTTP2StreamWriter(connection: bound, stream: request.stream),
                     channel: channel, logger: logger)
             }
         }
