@@ -35,10 +35,8 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
 
     private var streams: [HTTP2StreamID: OpenStream] = [:]
     /// Starts answering a request; set once, before the connection is active.
-    var start: ((HTTP2StreamRequest) -> Void)?
-    /// Requests being answered, and the promise of the moment none is.
-    private var inFlight = 0
-    private var idle: EventLoopPromise<Void>?
+    var start: ((HTTP2StreamID, HTTPRequest, ByteBuffer) -> Void)?
+    private var tasks = InFlightTasks()
     private let bodyLimit: Int
     private let streamWindow: Int
     private let requestTimeout: TimeAmount
@@ -117,7 +115,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
             return
         }
         guard let head = HTTP2HeaderBlock.request(headers.headers) else {
-            refuse(id, context: context)
+            refuse(id, ended: headers.endStream, context: context)
             return
         }
         streams[id] = OpenStream(head: head, remoteClosed: headers.endStream, opened: .now())
@@ -161,17 +159,23 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         stream.dispatched = true
         stream.body = nil
         streams[id] = stream
-        inFlight += 1
-        start?(HTTP2StreamRequest(stream: id, head: stream.head, body: body))
+        tasks.started()
+        start?(id, stream.head, body)
     }
 
-    /// A header block that is not a request HTTPTypes can hold: 400 without a body.
-    private func refuse(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+    /// A header block that is not a request HTTPTypes can hold: 400 without a body, and a
+    /// client still sending one is stopped (RFC 9113 §8.1).
+    private func refuse(_ id: HTTP2StreamID, ended: Bool, context: ChannelHandlerContext) {
         var headers = HPACKHeaders()
         headers.add(name: ":status", value: "400")
         headers.add(name: "content-length", value: "0")
-        let frame = HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: true)))
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        headers.add(name: "date", value: HTTPDate.now())
+        write(id, .headers(.init(headers: headers, endStream: true)), promise: nil, context)
+        if !ended {
+            context.flush()
+            write(id, .rstStream(.noError), promise: nil, context)
+        }
+        context.flush()
     }
 
     // MARK: Requests not received in time
@@ -275,21 +279,10 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     }
 
     /// A request's task has ended.
-    func taskEnded() {
-        inFlight -= 1
-        if inFlight == 0, let idle {
-            self.idle = nil
-            idle.succeed()
-        }
-    }
+    func taskEnded() { tasks.ended() }
 
     /// Completes when no request's task is running.
-    func whenTasksEnd(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        guard inFlight > 0 else { return eventLoop.makeSucceededVoidFuture() }
-        let promise = idle ?? eventLoop.makePromise()
-        idle = promise
-        return promise.futureResult
-    }
+    func whenTasksEnd(on eventLoop: any EventLoop) -> EventLoopFuture<Void> { tasks.whenNone(on: eventLoop) }
 
     /// Ends a stream whose response cannot be completed.
     func reset(_ id: HTTP2StreamID) {

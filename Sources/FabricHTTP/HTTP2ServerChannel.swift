@@ -23,7 +23,7 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
     /// The window each stream starts with: nio-http2's default (RFC 9113's 65,535 bytes).
     static var streamWindow: Int { 65_535 }
 
-    let responder: Responder
+    let answerer: RequestAnswerer<Responder>
     let limits: HTTPConfig.Limits
     /// The ingress's body limit.
     let bodyLimit: Int
@@ -41,11 +41,12 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         // Each request starts on the event loop inside the read that completed it, and runs
         // there until it first waits (the NATS request): no hop to a connection task and a
         // child task first. It is the adapter's own code, which never blocks.
-        handler.start = { request in
+        let answerer = self.answerer
+        handler.start = { stream, head, body in
             Task.immediate(executorPreference: executor) {
-                await respond(
-                    to: request, writer: HTTP2StreamWriter(connection: bound, stream: request.stream),
-                    channel: channel, logger: logger)
+                await answerer.answer(
+                    head, body: body, to: HTTP2StreamWriter(connection: bound, stream: stream), channel: channel,
+                    isHTTP2: true, logger: logger)
             }
         }
         // The header limits are the ingress's, answered 431 with a reason; the protocol's
@@ -77,35 +78,5 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         try? await value.channel.closeFuture.get()
         let (handler, eventLoop) = (value.handler, value.channel.eventLoop)
         try? await eventLoop.flatSubmit { handler.value.whenTasksEnd(on: eventLoop) }.get()
-    }
-
-    /// What Hummingbird's `Application` does around its responder, for one stream.
-    private func respond(
-        to item: HTTP2StreamRequest, writer: HTTP2StreamWriter, channel: any Channel, logger: Logger
-    ) async {
-        defer { writer.taskEnded() }
-        let request = Request(head: item.head, body: RequestBody(buffer: item.body))
-        let context = HTTPRequestContext(source: .init(channel: channel, logger: logger), isHTTP2: true)
-        var response: Response
-        do {
-            response = try await responder.respond(to: request, context: context)
-        } catch {
-            logger.debug("unhandled error", metadata: ["error": "\(error)"])
-            response = Response(status: .internalServerError)
-        }
-        response.headers[.date] = HTTPDate.now()
-        let head = response.head
-        let body = response.body
-        do {
-            if body.contentLength != nil {
-                try await body.write(HTTP2BodyWriter(writer: writer, head: head))
-            } else {
-                // A stream: its head goes out now, not with its first event.
-                writer.send(head: head, body: nil, end: false)
-                try await body.write(HTTP2BodyWriter(writer: writer, head: nil))
-            }
-        } catch {
-            writer.reset()
-        }
     }
 }

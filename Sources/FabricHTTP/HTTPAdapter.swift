@@ -118,47 +118,33 @@ public final class HTTPAdapter: Service, Sendable {
         config: HTTPConfig, ingress: HTTPIngress, readiness: Readiness, logger: Logger,
         onListening: @escaping @Sendable (Listener, String) async -> Void
     ) throws -> [Application<RouterResponder<HTTPRequestContext>>] {
-        let responder = router(ingress).buildResponder()
-        let limits = config.limits
-        let http1 = HTTP1Channel.Configuration(
-            idleTimeout: .milliseconds(limits.idleTimeout.milliseconds),
-            httpDecoderConfiguration: .init(
-                maxHeaderFieldSize: limits.maxHeaderSize, maxHeaderListSize: limits.maxHeaderListSize,
-                maxHeaderFieldCount: limits.maxHeaderCount))
-        // HTTP/2 (h2c, and h2 after ALPN) is served by fabric's own connection handler, not
-        // Hummingbird's `HTTP2Channel` (`HTTP2ServerChannel`).
-        let http2 = HTTP2ServerChannel(responder: responder, limits: limits, bodyLimit: ingress.bodyLimit)
+        let answerer = RequestAnswerer(responder: router(ingress).buildResponder())
+        let (limits, bodyLimit) = (config.limits, ingress.bodyLimit)
+        // fabric's own connection handlers serve both protocols (`HTTP1ServerChannel`,
+        // `HTTP2ServerChannel`, `docs/architecture.md`); Hummingbird runs the listeners, routes
+        // and shapes requests and responses.
+        let http1 = HTTP1ServerChannel(answerer: answerer, limits: limits, bodyLimit: bodyLimit, secure: false)
+        let http2 = HTTP2ServerChannel(answerer: answerer, limits: limits, bodyLimit: bodyLimit)
         // Every connection runs on its event loop (`EventLoopExecutor`).
         var listeners: [(Listener, Int, HTTPServerBuilder)] = []
         if config.port >= 0 {
-            listeners.append(
-                (
-                    .http, config.port,
-                    HTTPServerBuilder { EventLoopBoundChannel(inner: HTTP1Channel(responder: $0, configuration: http1)) }
-                ))
+            listeners.append((.http, config.port, HTTPServerBuilder { _ in EventLoopBoundChannel(inner: http1) }))
         }
         if config.h2cPort >= 0 {
             listeners.append((.h2c, config.h2cPort, HTTPServerBuilder { _ in EventLoopBoundChannel(inner: http2) }))
         }
         if let tls = config.tls {
-            let tlsConfiguration = try HTTPAdapter.tlsConfiguration(tls)
-            listeners.append(
-                (
-                    .https, tls.port,
-                    HTTPServerBuilder {
-                        EventLoopBoundChannel(
-                            inner: try SecureHTTPChannel(
-                                tlsConfiguration: tlsConfiguration,
-                                http1: HTTP1Channel(responder: $0, configuration: http1), http2: http2))
-                    }
-                ))
+            let secure = try SecureHTTPChannel(
+                tlsConfiguration: try HTTPAdapter.tlsConfiguration(tls),
+                http1: HTTP1ServerChannel(answerer: answerer, limits: limits, bodyLimit: bodyLimit, secure: true), http2: http2)
+            listeners.append((.https, tls.port, HTTPServerBuilder { _ in EventLoopBoundChannel(inner: secure) }))
         }
         let pending = PendingListeners(count: listeners.count, readiness: readiness)
         return listeners.map { listener, port, server in
             let scheme = listener.rawValue
             let host = config.host.contains(":") ? "[\(config.host)]" : config.host
             return Application(
-                responder: responder, server: server,
+                responder: answerer.responder, server: server,
                 configuration: .init(
                     address: .hostname(config.host, port: port), serverName: nil,
                     availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),

@@ -4,13 +4,12 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 
-/// Hummingbird's child channel for the TLS listener: ALPN picks HTTP/2 (`HTTP2ServerChannel`)
-/// or HTTP/1.1 (Hummingbird's `HTTP1Channel`), as Hummingbird's `HTTP2UpgradeChannel` does
-/// with its own HTTP/2 channel.
-struct SecureHTTPChannel<HTTP2: ServerChildChannel>: ServerChildChannel {
+/// Hummingbird's child channel for the TLS listener: ALPN picks HTTP/2 or HTTP/1.1, as
+/// Hummingbird's `HTTP2UpgradeChannel` does with its own channels.
+struct SecureHTTPChannel<HTTP1: ServerChildChannel, HTTP2: ServerChildChannel>: ServerChildChannel {
     /// The protocol the client and the server agreed on.
     enum Negotiated: Sendable {
-        case http1(HTTP1Channel.Value)
+        case http1(HTTP1.Value)
         case http2(HTTP2.Value)
     }
 
@@ -21,11 +20,11 @@ struct SecureHTTPChannel<HTTP2: ServerChildChannel>: ServerChildChannel {
     }
 
     private let context: NIOSSLContext
-    let http1: HTTP1Channel
+    let http1: HTTP1
     let http2: HTTP2
 
     /// Offers h2 and http/1.1 with `configuration`'s certificate.
-    init(tlsConfiguration: TLSConfiguration, http1: HTTP1Channel, http2: HTTP2) throws {
+    init(tlsConfiguration: TLSConfiguration, http1: HTTP1, http2: HTTP2) throws {
         var configuration = tlsConfiguration
         configuration.applicationProtocols = ["h2", "http/1.1"]
         self.context = try NIOSSLContext(configuration: configuration)

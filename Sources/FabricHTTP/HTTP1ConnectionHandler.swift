@@ -1,0 +1,131 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// The last handler of an HTTP/1.1 connection: collects each request's head and body, hands
+/// the request over (`start`) and writes its response, one request at a time (NIO's
+/// pipelining handler in front holds the next one back until a response has ended).
+///
+/// It replaces Hummingbird's `NIOAsyncChannel` and connection task, so that a request starts
+/// inside the read that completed it (`docs/architecture.md`).
+final class HTTP1ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// Starts answering a request; set once, before the connection is active.
+    var start: ((HTTPRequest, ByteBuffer) -> Void)?
+
+    private let bodyLimit: Int
+    private var context: ChannelHandlerContext?
+    private var tasks = InFlightTasks()
+    /// The request being read, until it is handed over.
+    private var head: HTTPRequest?
+    private var body: ByteBuffer?
+    /// The request was handed over; what more of its body arrives is dropped.
+    private var dispatched = false
+    /// Its end has been read.
+    private var requestEnded = false
+    /// A response is being written.
+    private var responding = false
+    /// The connection closes once the response ends.
+    private var closeAfterResponse = false
+
+    /// A body past `bodyLimit` is handed over at once with its first `bodyLimit + 1` bytes
+    /// or more, for the responder to refuse; the connection then closes after the answer.
+    init(bodyLimit: Int) {
+        self.bodyLimit = bodyLimit
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = nil
+            (dispatched, requestEnded, responding) = (false, false, true)
+            if let connection = head.headerFields[.connection], connection.lowercased().contains("close") {
+                closeAfterResponse = true
+            }
+            // A declared length past the limit is refused before a byte of the body is read.
+            if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > bodyLimit { dispatch() }
+        case .body(let bytes):
+            guard !dispatched else { return }
+            if body == nil {
+                body = bytes
+            } else {
+                body!.writeImmutableBuffer(bytes)
+            }
+            if body!.readableBytes > bodyLimit { dispatch() }
+        case .end:
+            requestEnded = true
+            dispatch()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            // The client has sent all it will: answer what it asked, then close.
+            if responding {
+                closeAfterResponse = true
+            } else {
+                context.close(promise: nil)
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func dispatch() {
+        guard let head, !dispatched else { return }
+        dispatched = true
+        // The rest of a refused body is not read: the connection cannot carry another request.
+        if !requestEnded { closeAfterResponse = true }
+        let body = self.body ?? ByteBuffer()
+        self.body = nil
+        tasks.started()
+        start?(head, body)
+    }
+
+    // MARK: Responses
+
+    /// Writes a response's head, body and end, each part when present, and flushes;
+    /// `promise` completes when the last part is written. Called on the event loop.
+    func write(
+        head: HTTPResponse?, body: ByteBuffer?, trailers: HTTPFields?, end: Bool, promise: EventLoopPromise<Void>?
+    ) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        if var head {
+            if head.headerFields[.connection]?.lowercased().contains("close") == true { closeAfterResponse = true }
+            if closeAfterResponse { head.headerFields[.connection] = "close" }
+            context.write(wrapOutboundOut(.head(head)), promise: body == nil && !end ? promise : nil)
+        }
+        if let body {
+            context.write(wrapOutboundOut(.body(body)), promise: end ? nil : promise)
+        }
+        if end {
+            context.write(wrapOutboundOut(.end(trailers)), promise: promise)
+            responding = false
+            self.head = nil
+        }
+        context.flush()
+        if end, closeAfterResponse { context.close(promise: nil) }
+    }
+
+    /// Closes the connection: a response cannot be abandoned halfway on HTTP/1.1.
+    func abort() { context?.close(promise: nil) }
+
+    /// A request's task has ended.
+    func taskEnded() { tasks.ended() }
+
+    /// Completes when no request's task is running.
+    func whenTasksEnd(on eventLoop: any EventLoop) -> EventLoopFuture<Void> { tasks.whenNone(on: eventLoop) }
+}
