@@ -23,6 +23,8 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
     private var body: ByteBuffer?
     /// The request was handed over; what more of its body arrives is dropped.
     private var dispatched = false
+    /// Bytes of the body dropped after the request was handed over.
+    private var dropped = 0
     /// Its end has been read.
     private var requestEnded = false
     /// A response is being written.
@@ -31,7 +33,7 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
     private var closeAfterResponse = false
 
     /// A body past `bodyLimit` is handed over at once with its first `bodyLimit + 1` bytes
-    /// or more, for the responder to refuse; the connection then closes after the answer.
+    /// or more, for the responder to refuse.
     init(bodyLimit: Int) {
         self.bodyLimit = bodyLimit
     }
@@ -45,14 +47,21 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
         case .head(let head):
             self.head = head
             body = nil
-            (dispatched, requestEnded, responding) = (false, false, true)
+            (dispatched, requestEnded, responding, dropped) = (false, false, true, 0)
             if let connection = head.headerFields[.connection], connection.lowercased().contains("close") {
                 closeAfterResponse = true
             }
             // A declared length past the limit is refused before a byte of the body is read.
             if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > bodyLimit { dispatch() }
         case .body(let bytes):
-            guard !dispatched else { return }
+            guard !dispatched else {
+                // A body refused for its size is read to its end, up to twice the limit, so
+                // that the client reads the answer rather than a reset and the connection
+                // goes on; past that it is closed.
+                dropped += bytes.readableBytes
+                if dropped > 2 * bodyLimit { context.close(promise: nil) }
+                return
+            }
             if body == nil {
                 body = bytes
             } else {
@@ -84,8 +93,6 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
     private func dispatch() {
         guard let head, !dispatched else { return }
         dispatched = true
-        // The rest of a refused body is not read: the connection cannot carry another request.
-        if !requestEnded { closeAfterResponse = true }
         let body = self.body ?? ByteBuffer()
         self.body = nil
         tasks.started()

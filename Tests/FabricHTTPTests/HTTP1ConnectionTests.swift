@@ -1,0 +1,44 @@
+import FabricConformance
+import FabricCore
+import FabricHTTP
+import FabricTestSupport
+import Foundation
+import Testing
+
+/// fabric's HTTP/1.1 connection handler (`HTTP1ServerChannel`) against a hand-written client
+/// (`peers/h1peer.py`): pipelining, half-closed sockets, refused bodies and garbage.
+@Suite("HTTP/1.1 connection handler", .timeLimit(.minutes(3)))
+struct HTTP1ConnectionTests {
+    @Test func pipelinedHalfClosedOversizedAndMalformedRequests() async throws {
+        try await ConformanceEnvironment.run(HTTPFixtures.options) { environment in
+            let http = try await HTTPTestAdapter.make(environment, yaml: "limits: { max_body_size: 16KiB }")
+            try await http.run {
+                let port = try #require(URL(string: try await http.urls.httpURL(.http))?.port)
+                let token = environment.tokens.valid()
+                func peer(_ mode: String, _ extra: String...) throws -> PythonPeer {
+                    try PythonPeer.start(script: "Tests/FabricHTTPTests/peers/h1peer.py", [mode, String(port), token] + extra)
+                }
+
+                // Two requests in one write: each answered, in order, on the one connection.
+                let pipelined = try await peer("pipeline").event("answers")
+                #expect(PythonPeer.integers(pipelined, "statuses") == [200, 200])
+                #expect(PythonPeer.integers(pipelined, "order") == [1, 2])
+
+                // A client that shuts its side after a request still gets the answer, then the close.
+                let halfClosed = try await peer("halfclose").event("answer")
+                #expect(halfClosed?["status"]?.numberValue == 200)
+                #expect(halfClosed?["closed"] == .bool(true))
+
+                // A body past the limit: 413, its rest read and dropped, the connection goes on.
+                let oversized = try await peer("oversized", String(20 << 10)).event("answer")
+                #expect(oversized?["status"]?.numberValue == 413)
+                #expect(oversized?["next"]?.numberValue == 200)
+
+                // Not HTTP: 400, and the connection is closed.
+                let malformed = try await peer("malformed").event("answer")
+                #expect(malformed?["status"]?.numberValue == 400)
+                #expect(malformed?["closed"] == .bool(true))
+            }
+        }
+    }
+}

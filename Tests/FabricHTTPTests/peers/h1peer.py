@@ -1,0 +1,93 @@
+"""A hand-written HTTP/1.1 client for the HTTP adapter's connection tests: what a library
+would not send (pipelined requests, a half-closed socket, garbage).
+
+Usage: h1peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation:
+  pipeline          two requests in one write: both answers, in order, on one connection
+  halfclose         a complete request, then the socket's write side shut: the answer, then the close
+  oversized SIZE    a SIZE-byte body (past the limit): the answer, then a request on the same connection
+  malformed         a request line that is not HTTP: the answer, and the close
+"""
+
+import json
+import socket
+import sys
+
+
+def emit(event, **fields):
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+class Reader:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buffer = b""
+        self.closed = False
+
+    def fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            self.closed = True
+        self.buffer += data
+        return bool(data)
+
+    def response(self):
+        """One response with a Content-Length body, or None at the end of the stream."""
+        while b"\r\n\r\n" not in self.buffer:
+            if not self.fill():
+                return None
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(self.buffer) < length:
+            if not self.fill():
+                break
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return {"status": status, "headers": headers, "body": body.decode("utf-8", "replace")}
+
+    def at_end(self):
+        """True when the server closes the connection with nothing more sent."""
+        while not self.closed:
+            if self.fill():
+                return False
+        return self.buffer == b""
+
+
+def request(path, token, body):
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def main():
+    mode, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(30)
+    reader = Reader(sock)
+    if mode == "pipeline":
+        sock.sendall(request("/v1/request/echo", token, b'{"n":1}') + request("/v1/request/echo", token, b'{"n":2}'))
+        answers = [reader.response(), reader.response()]
+        emit("answers", statuses=[a["status"] if a else None for a in answers],
+             order=[json.loads(a["body"])["payload"]["n"] if a and a["status"] == 200 else None for a in answers])
+    elif mode == "halfclose":
+        sock.sendall(request("/v1/request/echo", token, b'{"n":3}'))
+        sock.shutdown(socket.SHUT_WR)
+        answer = reader.response()
+        emit("answer", status=answer["status"] if answer else None, closed=reader.at_end())
+    elif mode == "oversized":
+        size = int(sys.argv[4])
+        sock.sendall(request("/v1/request/echo", token, b"a" * size))
+        answer = reader.response()
+        sock.sendall(request("/v1/request/echo", token, b'{"n":4}'))
+        after = reader.response()
+        emit("answer", status=answer["status"] if answer else None, next=after["status"] if after else None)
+    elif mode == "malformed":
+        sock.sendall(b"GARBAGE\r\n\r\n")
+        answer = reader.response()
+        emit("answer", status=answer["status"] if answer else None, closed=reader.at_end())
+    else:
+        raise SystemExit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()
