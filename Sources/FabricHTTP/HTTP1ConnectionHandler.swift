@@ -51,8 +51,13 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
             if let connection = head.headerFields[.connection], connection.lowercased().contains("close") {
                 closeAfterResponse = true
             }
-            // A declared length past the limit is refused before a byte of the body is read.
-            if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > bodyLimit { dispatch() }
+            // A declared length past the limit is refused before a byte of the body is read;
+            // a client that waits to hear it may send its body is told to (RFC 9110 §10.1.1).
+            if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > bodyLimit {
+                dispatch()
+            } else if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
         case .body(let bytes):
             guard !dispatched else {
                 // A body refused for its size is read to its end, up to twice the limit, so

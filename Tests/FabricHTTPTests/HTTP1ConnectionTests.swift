@@ -9,7 +9,7 @@ import Testing
 /// (`peers/h1peer.py`): pipelining, half-closed sockets, refused bodies and garbage.
 @Suite("HTTP/1.1 connection handler", .timeLimit(.minutes(3)))
 struct HTTP1ConnectionTests {
-    @Test func pipelinedHalfClosedOversizedAndMalformedRequests() async throws {
+    @Test func pipelinedHalfClosedOversizedContinuedAndMalformedRequests() async throws {
         try await ConformanceEnvironment.run(HTTPFixtures.options) { environment in
             let http = try await HTTPTestAdapter.make(environment, yaml: "limits: { max_body_size: 16KiB }")
             try await http.run {
@@ -33,6 +33,10 @@ struct HTTP1ConnectionTests {
                 let oversized = try await peer("oversized", String(20 << 10)).event("answer")
                 #expect(oversized?["status"]?.numberValue == 413)
                 #expect(oversized?["next"]?.numberValue == 200)
+
+                // A client that asks before sending its body is told to go on, then answered.
+                let continued = try await peer("continue").event("answers")
+                #expect(PythonPeer.integers(continued, "statuses") == [100, 200])
 
                 // Not HTTP: 400, and the connection is closed.
                 let malformed = try await peer("malformed").event("answer")

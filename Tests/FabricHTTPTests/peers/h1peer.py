@@ -6,6 +6,7 @@ Usage: h1peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation
   halfclose         a complete request, then the socket's write side shut: the answer, then the close
   oversized SIZE    a SIZE-byte body (past the limit): the answer, then a request on the same connection
   malformed         a request line that is not HTTP: the answer, and the close
+  continue          a request that waits for 100 Continue before its body: both answers
 """
 
 import json
@@ -81,6 +82,14 @@ def main():
         sock.sendall(request("/v1/request/echo", token, b'{"n":4}'))
         after = reader.response()
         emit("answer", status=answer["status"] if answer else None, next=after["status"] if after else None)
+    elif mode == "continue":
+        whole = request("/v1/request/echo", token, b'{"n":5}')
+        head, body = whole.split(b"\r\n\r\n", 1)
+        sock.sendall(head + b"\r\nExpect: 100-continue\r\n\r\n")
+        interim = reader.response()
+        sock.sendall(body)
+        answer = reader.response()
+        emit("answers", statuses=[interim["status"] if interim else None, answer["status"] if answer else None])
     elif mode == "malformed":
         sock.sendall(b"GARBAGE\r\n\r\n")
         answer = reader.response()
