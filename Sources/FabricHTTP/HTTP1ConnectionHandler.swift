@@ -3,13 +3,16 @@ import NIOCore
 import NIOHTTPTypes
 
 /// The last handler of an HTTP/1.1 connection: collects each request's head and body, hands
-/// the request over (`start`) and writes its response, one request at a time (NIO's
-/// pipelining handler in front holds the next one back until a response has ended).
+/// the request over (`start`) and writes its response, one request at a time.
 ///
 /// It replaces Hummingbird's `NIOAsyncChannel` and connection task, so that a request starts
-/// inside the read that completed it (`docs/architecture.md`).
-final class HTTP1ConnectionHandler: ChannelInboundHandler {
+/// inside the read that completed it (`docs/architecture.md`). A pipelined request (sent
+/// before the previous answer) is held, and reading stops, until the answer has ended: NIO's
+/// pipelining handler would stop and restart reading around every request, two `epoll_ctl`
+/// calls each, though clients rarely pipeline.
+final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     /// Starts answering a request; set once, before the connection is active.
@@ -31,6 +34,13 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
     private var responding = false
     /// The connection closes once the response ends.
     private var closeAfterResponse = false
+    /// The client has half-closed: the connection closes once nothing is left to answer.
+    private var inputClosed = false
+    /// Parts of pipelined requests, held until the answer before them has ended.
+    private var queued = CircularBuffer<HTTPRequestPart>()
+    /// Reading is stopped while requests are held; a read asked for meanwhile waits.
+    private var holdingReads = false
+    private var readPending = false
 
     /// A body past `bodyLimit` is handed over at once with its first `bodyLimit + 1` bytes
     /// or more, for the responder to refuse.
@@ -43,7 +53,25 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if !queued.isEmpty || (responding && requestEnded) {
+            queued.append(part)
+            holdingReads = true
+            return
+        }
+        process(part, context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if holdingReads {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func process(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             self.head = head
             body = nil
@@ -82,11 +110,8 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             // The client has sent all it will: answer what it asked, then close.
-            if responding {
-                closeAfterResponse = true
-            } else {
-                context.close(promise: nil)
-            }
+            inputClosed = true
+            if !responding, queued.isEmpty { context.close(promise: nil) }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -129,7 +154,28 @@ final class HTTP1ConnectionHandler: ChannelInboundHandler {
             self.head = nil
         }
         context.flush()
-        if end, closeAfterResponse { context.close(promise: nil) }
+        guard end else { return }
+        if closeAfterResponse {
+            context.close(promise: nil)
+        } else {
+            answered(context: context)
+        }
+    }
+
+    /// Takes up the requests held while the answer was written, and reading again once
+    /// none is left; closes a half-closed connection with nothing left to answer.
+    private func answered(context: ChannelHandlerContext) {
+        while !queued.isEmpty, !(responding && requestEnded) {
+            process(queued.removeFirst(), context: context)
+        }
+        if queued.isEmpty, holdingReads {
+            holdingReads = false
+            if readPending {
+                readPending = false
+                context.read()
+            }
+        }
+        if inputClosed, !responding, queued.isEmpty { context.close(promise: nil) }
     }
 
     /// Closes the connection: a response cannot be abandoned halfway on HTTP/1.1.

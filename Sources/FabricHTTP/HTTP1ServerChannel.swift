@@ -8,7 +8,7 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
 /// Hummingbird's child channel for an HTTP/1.1 connection (cleartext, or TLS after ALPN):
-/// NIO's HTTP/1.1 codec with its pipelining handler, Hummingbird's idle and quiesce
+/// NIO's HTTP/1.1 codec and error handler, Hummingbird's idle and quiesce
 /// handling (`HTTPConnectionStateHandler`), and `HTTP1ConnectionHandler`, which starts each
 /// request inside the read that completed it (`docs/architecture.md`).
 struct HTTP1ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Responder.Context == HTTPRequestContext {
@@ -36,10 +36,10 @@ struct HTTP1ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         decoderLimits.maxHeaderListSize = limits.maxHeaderListSize
         decoderLimits.maxHeaderFieldCount = limits.maxHeaderCount
         let pipeline = channel.pipeline.syncOperations
-        // Pipelining assistance: a request is read only once the one before it is answered.
-        // Error handling: a request the decoder cannot parse is answered 400 and closed.
+        // Pipelined requests are held by `HTTP1ConnectionHandler` itself. Error handling: a
+        // request the decoder cannot parse is answered 400 and closed.
         try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
+            withPipeliningAssistance: false, withErrorHandling: true, withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
         try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
         try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idleTimeout, logger: logger))

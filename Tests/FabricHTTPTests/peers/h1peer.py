@@ -2,7 +2,7 @@
 would not send (pipelined requests, a half-closed socket, garbage).
 
 Usage: h1peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation:
-  pipeline          two requests in one write: both answers, in order, on one connection
+  pipeline COUNT    COUNT requests in one write: every answer, in order, on one connection
   halfclose         a complete request, then the socket's write side shut: the answer, then the close
   oversized SIZE    a SIZE-byte body (past the limit): the answer, then a request on the same connection
   malformed         a request line that is not HTTP: the answer, and the close
@@ -66,8 +66,9 @@ def main():
     sock.settimeout(30)
     reader = Reader(sock)
     if mode == "pipeline":
-        sock.sendall(request("/v1/request/echo", token, b'{"n":1}') + request("/v1/request/echo", token, b'{"n":2}'))
-        answers = [reader.response(), reader.response()]
+        count = int(sys.argv[4])
+        sock.sendall(b"".join(request("/v1/request/echo", token, b'{"n":%d}' % n) for n in range(1, count + 1)))
+        answers = [reader.response() for _ in range(count)]
         emit("answers", statuses=[a["status"] if a else None for a in answers],
              order=[json.loads(a["body"])["payload"]["n"] if a and a["status"] == 200 else None for a in answers])
     elif mode == "halfclose":
