@@ -2,10 +2,13 @@ import ArgumentParser
 
 /// Port options of the HTTP adapter, shared by `fabric adapter http` and `fabric up`.
 struct HTTPPortOptions: ParsableArguments {
-    @Option(name: .customLong("http-port"), help: "Cleartext HTTP/1.1 port (0 = any free port, -1 = off).")
+    @Option(
+        name: .customLong("http-port"), parsing: .unconditional, help: "Cleartext HTTP/1.1 port (0 = any free port, -1 = off).")
     var httpPort: Int?
 
-    @Option(name: .customLong("h2c-port"), help: "Cleartext HTTP/2 (prior knowledge) port (0 = any free port, -1 = off).")
+    @Option(
+        name: .customLong("h2c-port"), parsing: .unconditional,
+        help: "Cleartext HTTP/2 (prior knowledge) port (0 = any free port, -1 = off).")
     var h2cPort: Int?
 
     /// The options as configuration overrides.

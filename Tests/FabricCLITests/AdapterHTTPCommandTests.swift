@@ -9,7 +9,10 @@ struct AdapterHTTPCommandTests {
         let server = try await NATSServer.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let arguments = ["adapter", "http", "--nats-url", server.url, "--http-port", "0", "--h2c-port", "0", "--admin-port", "0"]
+        // `-1` (off) is a value, not an option: the h2c listener is not started.
+        let arguments = [
+            "adapter", "http", "--nats-url", server.url, "--http-port", "0", "--h2c-port", "-1", "--admin-port", "0",
+        ]
 
         let refused = try await FabricBinary.run(arguments, environment: ["FABRIC_UP__DATA_DIR": directory])
         #expect(refused.status != 0)
@@ -22,6 +25,7 @@ struct AdapterHTTPCommandTests {
             await adapter.waitForLine(containing: "http   http://", timeout: .seconds(60)), "\(adapter.output)")
         let http = try #require(httpLine.split(separator: " ").last.map(String.init))
         let adminLine = try #require(await adapter.waitForLine(containing: "admin ", timeout: .seconds(30)))
+        #expect(!adapter.output.contains("h2c://"))
         let admin = try #require(adminLine.split(separator: " ").last.map(String.init))
         #expect(await eventually { (try? await HTTPProbe.get("\(admin)/readyz").status) == 200 })
 
