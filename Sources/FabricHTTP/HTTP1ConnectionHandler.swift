@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// The last handler of an HTTP/1.1 connection: collects each request's head and body, hands
@@ -41,6 +42,13 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     /// Reading is stopped while requests are held; a read asked for meanwhile waits.
     private var holdingReads = false
     private var readPending = false
+    /// The connection is closing: nothing more is read or started (RFC 9112 §9.6).
+    private var closing = false
+    /// `answered` is taking up held requests: an answer that ends inside it lets it go on
+    /// instead of nesting another call.
+    private var draining = false
+    /// What followed a request still being answered could not be parsed: `400` after it.
+    private var badRequestPending = false
 
     /// A body past `bodyLimit` is handed over at once with its first `bodyLimit + 1` bytes
     /// or more, for the responder to refuse.
@@ -52,7 +60,14 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // NIO's decoder hands over what it had buffered even after a close.
+        guard !closing else { return }
         let part = unwrapInboundIn(data)
         if !queued.isEmpty || (responding && requestEnded) {
             queued.append(part)
@@ -71,6 +86,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func process(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        guard !closing else { return }
         switch part {
         case .head(let head):
             self.head = head
@@ -92,7 +108,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
                 // that the client reads the answer rather than a reset and the connection
                 // goes on; past that it is closed.
                 dropped += bytes.readableBytes
-                if dropped > 2 * bodyLimit { context.close(promise: nil) }
+                if dropped > 2 * bodyLimit { close(context) }
                 return
             }
             if body == nil {
@@ -111,22 +127,33 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         if case ChannelEvent.inputClosed = event {
             // The client has sent all it will: answer what it asked, then close.
             inputClosed = true
-            if !responding, queued.isEmpty { context.close(promise: nil) }
+            if !responding, queued.isEmpty { close(context) }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        guard error is HTTPParserError, !closing else {
+            close(context)
+            return
+        }
+        // Unparseable input is answered 400 and the connection closed, but only after the
+        // answers to the requests before it: written now, it would read as their answer.
+        if responding || !queued.isEmpty {
+            badRequestPending = true
+            holdingReads = true
+        } else {
+            refuseBadRequest(context)
+        }
     }
 
     private func dispatch() {
-        guard let head, !dispatched else { return }
+        guard let head, !dispatched, let start else { return }
         dispatched = true
         let body = self.body ?? ByteBuffer()
         self.body = nil
         tasks.started()
-        start?(head, body)
+        start(head, body)
     }
 
     // MARK: Responses
@@ -148,38 +175,75 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         if let body {
             context.write(wrapOutboundOut(.body(body)), promise: end ? nil : promise)
         }
-        if end {
-            context.write(wrapOutboundOut(.end(trailers)), promise: promise)
-            responding = false
-            self.head = nil
+        guard end else {
+            context.flush()
+            return
         }
-        context.flush()
-        guard end else { return }
+        responding = false
+        self.head = nil
         if closeAfterResponse {
-            context.close(promise: nil)
-        } else {
-            answered(context: context)
+            // Closed once the end is written: closing at once could drop what the socket has
+            // not taken yet.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.write(wrapOutboundOut(.end(trailers)), promise: written)
+            written.futureResult.cascade(to: promise)
+            context.flush()
+            close(context, after: written.futureResult)
+            return
         }
+        context.write(wrapOutboundOut(.end(trailers)), promise: promise)
+        context.flush()
+        if !draining { answered(context: context) }
     }
 
     /// Takes up the requests held while the answer was written, and reading again once
-    /// none is left; closes a half-closed connection with nothing left to answer.
+    /// none is left; then a pending 400, or the close of a half-closed connection.
     private func answered(context: ChannelHandlerContext) {
-        while !queued.isEmpty, !(responding && requestEnded) {
+        draining = true
+        while !closing, !queued.isEmpty, !(responding && requestEnded) {
             process(queued.removeFirst(), context: context)
         }
-        if queued.isEmpty, holdingReads {
+        draining = false
+        guard !closing, queued.isEmpty, !responding else { return }
+        if badRequestPending {
+            refuseBadRequest(context)
+        } else if inputClosed {
+            close(context)
+        } else if holdingReads {
             holdingReads = false
             if readPending {
                 readPending = false
                 context.read()
             }
         }
-        if inputClosed, !responding, queued.isEmpty { context.close(promise: nil) }
+    }
+
+    private func refuseBadRequest(_ context: ChannelHandlerContext) {
+        let head = HTTPResponse(
+            status: .badRequest, headerFields: [.connection: "close", .contentLength: "0", .date: HTTPDate.now()])
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: written)
+        context.flush()
+        close(context, after: written.futureResult)
+    }
+
+    private func close(_ context: ChannelHandlerContext, after written: EventLoopFuture<Void>? = nil) {
+        guard !closing || written != nil else { return }
+        closing = true
+        guard let written else {
+            context.close(promise: nil)
+            return
+        }
+        let channel = context.channel
+        written.whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Closes the connection: a response cannot be abandoned halfway on HTTP/1.1.
-    func abort() { context?.close(promise: nil) }
+    func abort() {
+        guard let context else { return }
+        close(context)
+    }
 
     /// A request's task has ended.
     func taskEnded() { tasks.ended() }

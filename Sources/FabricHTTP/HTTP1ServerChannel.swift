@@ -8,7 +8,7 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
 /// Hummingbird's child channel for an HTTP/1.1 connection (cleartext, or TLS after ALPN):
-/// NIO's HTTP/1.1 codec and error handler, Hummingbird's idle and quiesce
+/// NIO's HTTP/1.1 codec, Hummingbird's idle and quiesce
 /// handling (`HTTPConnectionStateHandler`), and `HTTP1ConnectionHandler`, which starts each
 /// request inside the read that completed it (`docs/architecture.md`).
 struct HTTP1ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Responder.Context == HTTPRequestContext {
@@ -36,10 +36,10 @@ struct HTTP1ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         decoderLimits.maxHeaderListSize = limits.maxHeaderListSize
         decoderLimits.maxHeaderFieldCount = limits.maxHeaderCount
         let pipeline = channel.pipeline.syncOperations
-        // Pipelined requests are held by `HTTP1ConnectionHandler` itself. Error handling: a
-        // request the decoder cannot parse is answered 400 and closed.
+        // `HTTP1ConnectionHandler` holds pipelined requests itself, and answers what the
+        // decoder cannot parse (400, after any answer still owed, then closed).
         try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: false, withErrorHandling: true, withOutboundHeaderValidation: false,
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
         try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
         try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idleTimeout, logger: logger))
@@ -61,8 +61,7 @@ struct HTTP1ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
 
     /// Waits for the connection to close and for its requests' tasks to end.
     func handle(value: Value, logger: Logger) async {
-        try? await value.channel.closeFuture.get()
         let (handler, eventLoop) = (value.handler, value.channel.eventLoop)
-        try? await eventLoop.flatSubmit { handler.value.whenTasksEnd(on: eventLoop) }.get()
+        await ConnectionEnd.wait(for: value.channel) { handler.value.whenTasksEnd(on: eventLoop) }
     }
 }

@@ -28,6 +28,8 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         let opened: NIODeadline
         /// Bytes that arrived after the request was handed over, read and dropped.
         var dropped = 0
+        /// A WINDOW_UPDATE for it is written but not yet taken by the socket.
+        var updating = false
     }
 
     /// nio-http2's window for the whole connection, which a SETTINGS frame cannot change.
@@ -40,19 +42,26 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     private let bodyLimit: Int
     private let streamWindow: Int
     private let requestTimeout: TimeAmount
+    private let graceTimeout: TimeAmount?
+    /// The close that ends the grace period after the connection's first GOAWAY.
+    private var graceClose: Scheduled<Void>?
     private var context: ChannelHandlerContext?
     /// The check for requests not received in time, while one is being read.
     private var sweep: Scheduled<Void>?
     /// nio-http2 has sent a GOAWAY for a connection error.
     private var connectionFailed = false
+    /// A WINDOW_UPDATE for the connection is written but not yet taken by the socket.
+    private var updatingConnection = false
 
     /// Hands complete requests to `start`; a body past `bodyLimit` is handed over at once
     /// with its first `bodyLimit + 1` bytes or more, for the responder to refuse.
-    /// A request not received in full within `requestTimeout` is answered 408.
-    init(bodyLimit: Int, streamWindow: Int, requestTimeout: TimeAmount) {
+    /// A request not received in full within `requestTimeout` is answered 408; the
+    /// connection is closed `graceTimeout` after its first GOAWAY.
+    init(bodyLimit: Int, streamWindow: Int, requestTimeout: TimeAmount, graceTimeout: TimeAmount?) {
         self.bodyLimit = bodyLimit
         self.streamWindow = streamWindow
         self.requestTimeout = requestTimeout
+        self.graceTimeout = graceTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -60,11 +69,13 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         sweep?.cancel()
+        graceClose?.cancel()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         streams.removeAll()
         sweep?.cancel()
+        graceClose?.cancel()
         context.fireChannelInactive()
     }
 
@@ -91,17 +102,26 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // nio-http2 reports a stream error (it has reset the stream and goes on) and a
-        // connection error alike; only the second comes after a GOAWAY with an error code,
-        // and then the connection must be closed (RFC 9113 §5.4.1). Errors from elsewhere
-        // (TLS, the socket) end it too.
-        if error is any NIOHTTP2Error, !connectionFailed { return }
+        // nio-http2 reports a stream error (it has reset the stream and goes on; one met while
+        // writing comes as a `StreamError`) and a connection error alike; only the second
+        // comes after a GOAWAY with an error code, and then the connection must be closed
+        // (RFC 9113 §5.4.1). Errors from elsewhere (TLS, the socket) end it too.
+        if !connectionFailed, error is any NIOHTTP2Error || error is NIOHTTP2Errors.StreamError { return }
         context.close(promise: nil)
     }
 
     /// nio-http2's report of each frame it writes (this handler is its frame delegate).
     func wroteFrame(_ frame: HTTP2Frame) {
-        if case .goAway(_, let code, _) = frame.payload, code != .noError { connectionFailed = true }
+        guard case .goAway(_, let code, _) = frame.payload else { return }
+        if code != .noError {
+            connectionFailed = true
+        } else if graceClose == nil, let graceTimeout, let context {
+            // The management handler's graceful close waits for the client to answer its PING
+            // before it counts the grace time; a client that never does would keep the
+            // connection. `graceful_close_timeout` is the time a client gets after the GOAWAY.
+            let channel = context.channel
+            graceClose = context.eventLoop.scheduleTask(in: graceTimeout) { channel.close(promise: nil) }
+        }
     }
 
     // MARK: Requests
@@ -154,13 +174,13 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     }
 
     private func dispatch(_ id: HTTP2StreamID) {
-        guard var stream = streams[id], !stream.dispatched else { return }
+        guard var stream = streams[id], !stream.dispatched, let start else { return }
         let body = stream.body ?? ByteBuffer()
         stream.dispatched = true
         stream.body = nil
         streams[id] = stream
         tasks.started()
-        start?(id, stream.head, body)
+        start(id, stream.head, body)
     }
 
     /// A header block that is not a request HTTPTypes can hold: 400 without a body, and a
@@ -225,18 +245,36 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
 
     /// Gives the client its window back once half of it is used: a body is taken as it
     /// arrives (up to the body limit), and what arrives after it is read and dropped.
+    ///
+    /// nio-http2 raises its own count of the window only when it writes the WINDOW_UPDATE;
+    /// while one waits for a socket that is not writable, no other is sent, or each DATA
+    /// frame would widen the window again from the stale count.
     private func windowChanged(_ event: NIOHTTP2WindowUpdatedEvent, context: ChannelHandlerContext) {
         guard let inbound = event.inboundWindowSize else { return }
+        let id = event.streamID
         let target: Int
-        if event.streamID == .rootStream {
+        if id == .rootStream {
+            guard !updatingConnection else { return }
             target = Self.connectionWindow
         } else {
-            guard let stream = streams[event.streamID], !stream.remoteClosed else { return }
+            guard let stream = streams[id], !stream.remoteClosed, !stream.updating else { return }
             target = streamWindow
         }
         guard inbound <= target / 2 else { return }
-        let frame = HTTP2Frame(streamID: event.streamID, payload: .windowUpdate(windowSizeIncrement: target - inbound))
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        if id == .rootStream { updatingConnection = true } else { streams[id]?.updating = true }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in handler.value.windowUpdateWritten(id) }
+        let frame = HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: target - inbound))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: written)
+    }
+
+    private func windowUpdateWritten(_ id: HTTP2StreamID) {
+        if id == .rootStream {
+            updatingConnection = false
+        } else {
+            streams[id]?.updating = false
+        }
     }
 
     // MARK: Responses

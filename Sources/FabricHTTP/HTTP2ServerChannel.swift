@@ -35,7 +35,8 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
     /// Adds the HTTP/2 handlers to the pipeline of `channel`; on its event loop.
     func configure(_ channel: any Channel, logger: Logger) throws -> Value {
         let handler = HTTP2ConnectionHandler(
-            bodyLimit: bodyLimit, streamWindow: Self.streamWindow, requestTimeout: TimeAmount(limits.idleTimeout))
+            bodyLimit: bodyLimit, streamWindow: Self.streamWindow, requestTimeout: TimeAmount(limits.idleTimeout),
+            graceTimeout: limits.gracefulCloseTimeout > .zero ? TimeAmount(limits.gracefulCloseTimeout) : nil)
         let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         let executor = EventLoopExecutor(channel.eventLoop)
         // Each request starts on the event loop inside the read that completed it, and runs
@@ -70,13 +71,17 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         try pipeline.addHandler(HTTP2StreamEventFilter())
         try pipeline.addHandler(management)
         try pipeline.addHandler(handler)
+        if channel.isActive {
+            let replay = HTTP2ActiveReplay()
+            try pipeline.addHandler(replay, position: .before(management))
+            pipeline.removeHandler(replay, promise: nil)
+        }
         return Value(channel: channel, handler: bound)
     }
 
     /// Waits for the connection to close and for its requests' tasks to end.
     func handle(value: Value, logger: Logger) async {
-        try? await value.channel.closeFuture.get()
         let (handler, eventLoop) = (value.handler, value.channel.eventLoop)
-        try? await eventLoop.flatSubmit { handler.value.whenTasksEnd(on: eventLoop) }.get()
+        await ConnectionEnd.wait(for: value.channel) { handler.value.whenTasksEnd(on: eventLoop) }
     }
 }

@@ -43,13 +43,23 @@ struct HTTP2ConnectionTests {
         }
     }
 
-    @Test func aRequestWhoseBodyNeverComesIsAnswered408() async throws {
-        // Only this test's adapter has a short timeout: it also closes idle connections.
-        try await Self.withPeers(yaml: "limits: { idle_timeout: 300ms }") { peer in
+    @Test func aRequestWhoseBodyNeverComesIsAnswered408AndIdleConnectionsClose() async throws {
+        // Only this test's adapter has a short timeout. It also closes idle connections, so it
+        // must leave a loaded machine time to read a header block after the connection opens:
+        // a connection idle from the start gets its GOAWAY before the stream exists.
+        try await Self.withPeers(yaml: "limits: { idle_timeout: 1s, graceful_close_timeout: 300ms }") { peer in
             let stalled = try await peer("stall").event("response")
             #expect(stalled?["status"]?.numberValue == 408)
-            #expect(stalled?["body"]?.stringValue?.contains("not received within 300 ms") == true)
+            #expect(stalled?["body"]?.stringValue?.contains("not received within 1000 ms") == true)
             #expect(stalled?["reset"]?.numberValue == 0)  // NO_ERROR, once answered
+
+            // h2 over TLS is set up after ALPN, on a channel already active: its idle timer
+            // must still start (a connection that never opens a stream gets a GOAWAY), and the
+            // connection is closed after the grace time though the client never answers the
+            // PING that follows the GOAWAY.
+            let idle = try await peer("tlsidle", "https").event("closed")
+            #expect(idle?["goaway"]?.numberValue == 0)
+            #expect(idle?["closed"] == .bool(true))
         }
     }
 
@@ -61,9 +71,13 @@ struct HTTP2ConnectionTests {
             let http = try await HTTPTestAdapter.make(environment, yaml: yaml)
             try await http.run {
                 let port = try #require(URL(string: try await http.urls.httpURL(.h2c))?.port)
+                let tlsPort = try #require(URL(string: try await http.urls.httpURL(.https))?.port)
                 let token = environment.tokens.valid()
+                // A mode whose first extra argument is `https` talks to the TLS listener.
                 try await body { mode, extra in
-                    try PythonPeer.start(script: "Tests/FabricHTTPTests/peers/h2peer.py", [mode, String(port), token] + extra)
+                    let (target, rest) = extra.first == "https" ? (tlsPort, Array(extra.dropFirst())) : (port, extra)
+                    return try PythonPeer.start(
+                        script: "Tests/FabricHTTPTests/peers/h2peer.py", [mode, String(target), token] + rest)
                 }
             }
         }

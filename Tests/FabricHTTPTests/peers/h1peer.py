@@ -7,6 +7,10 @@ Usage: h1peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation
   oversized SIZE    a SIZE-byte body (past the limit): the answer, then a request on the same connection
   malformed         a request line that is not HTTP: the answer, and the close
   continue          a request that waits for 100 Continue before its body: both answers
+  closefirst NONCE  a request saying Connection: close, then a publish of NONCE, in one write
+  badafter          a request, then bytes that are not HTTP, in one write: both answers, in order
+  publish TYPE NONCE  one publish of NONCE, answered
+  burst COUNT       a request that waits on NATS, then COUNT answered at once, in one write
 """
 
 import json
@@ -55,8 +59,8 @@ class Reader:
         return self.buffer == b""
 
 
-def request(path, token, body):
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+def request(path, token, body, extra=""):
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n{extra}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
 
 
@@ -91,6 +95,28 @@ def main():
         sock.sendall(body)
         answer = reader.response()
         emit("answers", statuses=[interim["status"] if interim else None, answer["status"] if answer else None])
+    elif mode == "closefirst":
+        nonce = sys.argv[4].encode()
+        # The first is answered at once (no route), inside the read that brought both.
+        sock.sendall(request("/v1/nowhere", token, b'{"n":6}', "Connection: close\r\n")
+                     + request("/v1/publish/note.afterclose", token, b'{"nonce":"' + nonce + b'"}'))
+        answer = reader.response()
+        emit("answer", status=answer["status"] if answer else None, closed=reader.at_end())
+    elif mode == "badafter":
+        sock.sendall(request("/v1/request/echo", token, b'{"n":7}') + b"GARBAGE\r\n\r\n")
+        answers = [reader.response(), reader.response()]
+        emit("answers", statuses=[a["status"] if a else None for a in answers], closed=reader.at_end())
+    elif mode == "burst":
+        count = int(sys.argv[4])
+        sock.sendall(request("/v1/request/echo", token, b'{"n":8}')
+                     + b"".join(request("/v1/nowhere", token, b"{}") for _ in range(count)))
+        statuses = [(reader.response() or {}).get("status") for _ in range(count + 1)]
+        emit("answers", first=statuses[0], notFound=statuses[1:].count(404))
+    elif mode == "publish":
+        kind, nonce = sys.argv[4], sys.argv[5].encode()
+        sock.sendall(request("/v1/publish/" + kind, token, b'{"nonce":"' + nonce + b'"}'))
+        answer = reader.response()
+        emit("answer", status=answer["status"] if answer else None)
     elif mode == "malformed":
         sock.sendall(b"GARBAGE\r\n\r\n")
         answer = reader.response()

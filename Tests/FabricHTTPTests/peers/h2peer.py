@@ -7,10 +7,13 @@ Usage: h2peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation
   malformed                 a header block without :path, then a valid request on the same connection
   reset                     an event stream reset by the client, then a request on the same connection
   garbage                   a DATA frame on stream 0 (a connection error): the GOAWAY, and the close
+  tlsidle                   h2 over TLS (ALPN), no stream at all: the GOAWAY, and the close (this
+                            client never answers the server's PING after the GOAWAY)
 """
 
 import json
 import socket
+import ssl
 import sys
 
 import h2.config
@@ -24,8 +27,17 @@ def emit(event, **fields):
 
 
 class Client:
-    def __init__(self, port, validate=True):
+    def __init__(self, port, validate=True, tls=False):
         self.sock = socket.create_connection(("127.0.0.1", port))
+        if tls:
+            # The test certificate is self-signed; only the protocol is under test here.
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            context.set_alpn_protocols(["h2"])
+            self.sock = context.wrap_socket(self.sock, server_hostname="localhost")
+            if self.sock.selected_alpn_protocol() != "h2":
+                raise SystemExit("ALPN did not pick h2")
         self.sock.settimeout(60)
         config = h2.config.H2Configuration(
             client_side=True, header_encoding="utf-8",
@@ -153,6 +165,23 @@ def main():
         second = client.request("GET", "/v1/nowhere", token)
         client.until(lambda: client.finished(second))
         emit("response", **response_fields(client, second))
+    elif mode == "tlsidle":
+        client = Client(port, tls=True)
+        try:
+            client.until(lambda: False)
+        except h2.exceptions.ProtocolError:
+            # h2 takes the connection for closed at the first GOAWAY and refuses the PING that
+            # follows it, so it never answers: the server must close the connection anyway,
+            # once its grace time is over. Read the socket to its end without h2.
+            try:
+                while client.sock.recv(65536):
+                    pass
+                client.closed = True
+            except (ssl.SSLError, ConnectionResetError):
+                client.closed = True
+        except (ssl.SSLError, ConnectionResetError):
+            client.closed = True  # the server closed without TLS's close_notify
+        emit("closed", goaway=client.goaway, closed=client.closed)
     elif mode == "garbage":
         client = Client(port)
         client.until(lambda: client.settings is not None)
