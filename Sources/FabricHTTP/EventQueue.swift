@@ -32,6 +32,8 @@ final class EventQueue<Element: Sendable>: Sendable {
         case overflow
         /// Another connection with the same client id took the session over.
         case takenOver
+        /// The client went away (its connection closed, or it reset its HTTP/2 stream).
+        case clientGone
     }
 
     private struct Entry: Sendable {

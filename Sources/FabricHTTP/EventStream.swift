@@ -160,6 +160,17 @@ final class EventStream: Sendable {
         if let resumeAfter { try await replay(after: resumeAfter, to: &writer) }
         let heartbeat = config.heartbeat
         let queue = self.queue
+        // The connection's handler cancels the task when the client goes away: the stream
+        // ends at once instead of at its next heartbeat's failed write.
+        try await withTaskCancellationHandler {
+            try await writeQueued(to: &writer, heartbeat: heartbeat)
+        } onCancel: {
+            queue.close(.clientGone)
+        }
+    }
+
+    private func writeQueued(to writer: inout any ResponseBodyWriter, heartbeat: Duration) async throws {
+        let queue = self.queue
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
@@ -207,6 +218,7 @@ final class EventStream: Sendable {
         case .overflow: "slow-consumer"
         case .shutdown: "shutdown"
         case .takenOver: "session-taken-over"
+        case .clientGone: "client-gone"
         }
     }
 

@@ -17,7 +17,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     typealias OutboundOut = HTTPResponsePart
 
     /// Starts answering a request; set once, before the connection is active.
-    var start: ((HTTPRequest, ByteBuffer) -> Void)?
+    var start: ((HTTPRequest, ByteBuffer) -> Task<Void, Never>)?
 
     private let bodyLimit: Int
     private var context: ChannelHandlerContext?
@@ -33,6 +33,8 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     private var requestEnded = false
     /// A response is being written.
     private var responding = false
+    /// Its head went out without a length: an event stream, open until the server ends it.
+    private var streaming = false
     /// The connection closes once the response ends.
     private var closeAfterResponse = false
     /// The client has half-closed: the connection closes once nothing is left to answer.
@@ -49,6 +51,11 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     private var draining = false
     /// What followed a request still being answered could not be parsed: `400` after it.
     private var badRequestPending = false
+    /// The task answering the current request, cancelled if the connection closes first,
+    /// and the count of requests started (an answer written inside `start` may start the
+    /// next held request before `start` returns).
+    private var task: Task<Void, Never>?
+    private var started = 0
 
     /// A body past `bodyLimit` is handed over at once with its first `bodyLimit + 1` bytes
     /// or more, for the responder to refuse.
@@ -56,13 +63,21 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         self.bodyLimit = bodyLimit
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // Hummingbird's `HTTPConnectionStateHandler`, in front, does not pass `channelInactive` on.
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.channel.closeFuture.whenComplete { _ in handler.value.connectionClosed() }
+    }
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    /// The connection has closed: the client is gone, so an answer still being made (an event
+    /// stream) can stop.
+    private func connectionClosed() {
         closing = true
-        context.fireChannelInactive()
+        if responding { task?.cancel() }
+        task = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -128,6 +143,9 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
             // The client has sent all it will: answer what it asked, then close.
             inputClosed = true
             if !responding, queued.isEmpty { close(context) }
+            // An event stream's client that stops sending has gone (SSE clients never
+            // half-close): end the stream now rather than at its next heartbeat.
+            if streaming { task?.cancel() }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -153,7 +171,10 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         let body = self.body ?? ByteBuffer()
         self.body = nil
         tasks.started()
-        start(head, body)
+        started += 1
+        let request = started
+        let task = start(head, body)
+        if started == request { self.task = task }
     }
 
     // MARK: Responses
@@ -170,6 +191,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         if var head {
             if head.headerFields[.connection]?.lowercased().contains("close") == true { closeAfterResponse = true }
             if closeAfterResponse { head.headerFields[.connection] = "close" }
+            streaming = !end && head.headerFields[.contentLength] == nil
             context.write(wrapOutboundOut(.head(head)), promise: body == nil && !end ? promise : nil)
         }
         if let body {
@@ -180,6 +202,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
             return
         }
         responding = false
+        streaming = false
         self.head = nil
         if closeAfterResponse {
             // Closed once the end is written: closing at once could drop what the socket has

@@ -30,6 +30,8 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         var dropped = 0
         /// A WINDOW_UPDATE for it is written but not yet taken by the socket.
         var updating = false
+        /// The task answering it, cancelled if the client resets the stream first.
+        var task: Task<Void, Never>?
     }
 
     /// nio-http2's window for the whole connection, which a SETTINGS frame cannot change.
@@ -37,7 +39,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
 
     private var streams: [HTTP2StreamID: OpenStream] = [:]
     /// Starts answering a request; set once, before the connection is active.
-    var start: ((HTTP2StreamID, HTTPRequest, ByteBuffer) -> Void)?
+    var start: ((HTTP2StreamID, HTTPRequest, ByteBuffer) -> Task<Void, Never>)?
     private var tasks = InFlightTasks()
     private let bodyLimit: Int
     private let streamWindow: Int
@@ -73,6 +75,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        for stream in streams.values where !stream.answered { stream.task?.cancel() }
         streams.removeAll()
         sweep?.cancel()
         graceClose?.cancel()
@@ -92,7 +95,11 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         if let event = event as? NIOHTTP2WindowUpdatedEvent {
             windowChanged(event, context: context)
         } else if let event = event as? StreamClosedEvent {
-            streams.removeValue(forKey: event.streamID)
+            // A stream reset before its answer ended: the client is gone, and so is the
+            // reason to go on (an event stream ends at once; others stop where they can).
+            if let stream = streams.removeValue(forKey: event.streamID), !stream.answered, event.reason != nil {
+                stream.task?.cancel()
+            }
         } else if case ChannelEvent.inputClosed = event {
             // The listener allows half-closed sockets (for HTTP/1.1); an HTTP/2 client that
             // stops sending has gone, and nothing more can be answered.
@@ -180,7 +187,9 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         stream.body = nil
         streams[id] = stream
         tasks.started()
-        start(id, stream.head, body)
+        let task = start(id, stream.head, body)
+        // The answer may already be written, and the stream gone, when `start` returns.
+        streams[id]?.task = task
     }
 
     /// A header block that is not a request HTTPTypes can hold: 400 without a body, and a

@@ -1,10 +1,11 @@
 import FabricConformance
 import FabricCore
-import FabricHTTP
 import FabricNATS
 import FabricTestSupport
 import Foundation
 import Testing
+
+@testable import FabricHTTP
 
 /// fabric's HTTP/1.1 connection handler (`HTTP1ServerChannel`) against a hand-written client
 /// (`peers/h1peer.py`): pipelining, half-closed sockets, refused bodies and garbage.
@@ -62,6 +63,11 @@ struct HTTP1ConnectionTests {
                 let badAfter = try await peer("badafter").event("answers")
                 #expect(PythonPeer.integers(badAfter, "statuses") == [200, 400])
                 #expect(badAfter?["closed"] == .bool(true))
+
+                // An event stream whose client goes away ends at once (its task is cancelled),
+                // not at its next heartbeat's failed write.
+                #expect(try await peer("sse").event("stream")?["status"]?.numberValue == 200)
+                #expect(await eventually { http.adapter.ingress.events.count == 0 })
 
                 // Not HTTP: 400, and the connection is closed.
                 let malformed = try await peer("malformed").event("answer")

@@ -1,9 +1,10 @@
 import FabricConformance
 import FabricCore
-import FabricHTTP
 import FabricTestSupport
 import Foundation
 import Testing
+
+@testable import FabricHTTP
 
 /// fabric's HTTP/2 connection handler (`HTTP2ServerChannel`) against a real HTTP/2 client,
 /// the `h2` library driven frame by frame (`peers/h2peer.py`): what the adapter's own
@@ -11,7 +12,7 @@ import Testing
 @Suite("HTTP/2 connection handler", .timeLimit(.minutes(3)))
 struct HTTP2ConnectionTests {
     @Test func settingsFlowControlMalformedResetAndBrokenStreams() async throws {
-        try await Self.withPeers(yaml: "limits: { max_concurrent_streams: 7 }") { peer in
+        try await Self.withPeers(yaml: "limits: { max_concurrent_streams: 7 }") { http, peer in
 
             // The configured stream limit is the protocol's own (SETTINGS_MAX_CONCURRENT_STREAMS).
             let settings = try await peer("settings").event("settings")
@@ -31,10 +32,13 @@ struct HTTP2ConnectionTests {
             #expect(refused?["status"] == .null)
             #expect(await malformed.event("response")?["status"]?.numberValue == 404)
 
-            // An event stream the client resets leaves the connection serving.
+            // An event stream the client resets leaves the connection serving, and ends at
+            // once (its task is cancelled), not at its next heartbeat's failed write: the
+            // peer keeps its connection open meanwhile.
             let reset = try peer("reset")
             #expect(await reset.event("stream")?["status"]?.numberValue == 200)
             #expect(await reset.event("response")?["status"]?.numberValue == 404)
+            #expect(await eventually { http.adapter.ingress.events.count == 0 })
 
             // A connection error: GOAWAY with PROTOCOL_ERROR, and the connection is closed.
             let garbage = try await peer("garbage").event("closed")
@@ -47,7 +51,7 @@ struct HTTP2ConnectionTests {
         // Only this test's adapter has a short timeout. It also closes idle connections, so it
         // must leave a loaded machine time to read a header block after the connection opens:
         // a connection idle from the start gets its GOAWAY before the stream exists.
-        try await Self.withPeers(yaml: "limits: { idle_timeout: 1s, graceful_close_timeout: 300ms }") { peer in
+        try await Self.withPeers(yaml: "limits: { idle_timeout: 1s, graceful_close_timeout: 300ms }") { _, peer in
             let stalled = try await peer("stall").event("response")
             #expect(stalled?["status"]?.numberValue == 408)
             #expect(stalled?["body"]?.stringValue?.contains("not received within 1000 ms") == true)
@@ -65,7 +69,10 @@ struct HTTP2ConnectionTests {
 
     /// Runs `body` against an adapter configured with `yaml`, with a starter of `h2peer.py` modes.
     private static func withPeers(
-        yaml: String, _ body: @escaping @Sendable (_ peer: (String, String...) throws -> PythonPeer) async throws -> Void
+        yaml: String,
+        _ body:
+            @escaping @Sendable (_ http: HTTPTestAdapter, _ peer: (String, String...) throws -> PythonPeer) async throws
+            -> Void
     ) async throws {
         try await ConformanceEnvironment.run(HTTPFixtures.options) { environment in
             let http = try await HTTPTestAdapter.make(environment, yaml: yaml)
@@ -74,7 +81,7 @@ struct HTTP2ConnectionTests {
                 let tlsPort = try #require(URL(string: try await http.urls.httpURL(.https))?.port)
                 let token = environment.tokens.valid()
                 // A mode whose first extra argument is `https` talks to the TLS listener.
-                try await body { mode, extra in
+                try await body(http) { mode, extra in
                     let (target, rest) = extra.first == "https" ? (tlsPort, Array(extra.dropFirst())) : (port, extra)
                     return try PythonPeer.start(
                         script: "Tests/FabricHTTPTests/peers/h2peer.py", [mode, String(target), token] + rest)

@@ -11,6 +11,7 @@ Usage: h1peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation
   badafter          a request, then bytes that are not HTTP, in one write: both answers, in order
   publish TYPE NONCE  one publish of NONCE, answered
   burst COUNT       a request that waits on NATS, then COUNT answered at once, in one write
+  sse               an event stream, its head read, then the connection closed
 """
 
 import json
@@ -112,6 +113,11 @@ def main():
                      + b"".join(request("/v1/nowhere", token, b"{}") for _ in range(count)))
         statuses = [(reader.response() or {}).get("status") for _ in range(count + 1)]
         emit("answers", first=statuses[0], notFound=statuses[1:].count(404))
+    elif mode == "sse":
+        sock.sendall(f"GET /v1/events?topic=h1.gone HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+        answer = reader.response()
+        emit("stream", status=answer["status"] if answer else None)
+        sock.close()
     elif mode == "publish":
         kind, nonce = sys.argv[4], sys.argv[5].encode()
         sock.sendall(request("/v1/publish/" + kind, token, b'{"nonce":"' + nonce + b'"}'))

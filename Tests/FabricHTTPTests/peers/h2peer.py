@@ -165,6 +165,12 @@ def main():
         second = client.request("GET", "/v1/nowhere", token)
         client.until(lambda: client.finished(second))
         emit("response", **response_fields(client, second))
+        # The connection stays open (until the server closes it) so that what the server does
+        # with the reset stream is seen apart from what it does when a connection closes.
+        try:
+            client.until(lambda: False)
+        except Exception:
+            pass
     elif mode == "tlsidle":
         client = Client(port, tls=True)
         try:
