@@ -47,13 +47,10 @@ struct HTTP1ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         let executor = EventLoopExecutor(channel.eventLoop)
         let answerer = self.answerer
-        // As for HTTP/2 (`HTTP2ServerChannel`): the request runs on the loop until it first waits.
         handler.start = { head, body in
-            Task.immediate(executorPreference: executor) {
-                await answerer.answer(
-                    head, body: body, to: HTTP1ConnectionWriter(connection: bound), channel: channel, isHTTP2: false,
-                    logger: logger)
-            }
+            answerer.start(
+                head, body: body, to: HTTP1ConnectionWriter(connection: bound), channel: channel, isHTTP2: false,
+                executor: executor, logger: logger)
         }
         try pipeline.addHandler(handler)
         return Value(channel: channel, handler: bound)

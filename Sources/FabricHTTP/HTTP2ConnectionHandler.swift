@@ -1,6 +1,5 @@
 import HTTPTypes
 import NIOCore
-import NIOHPACK
 import NIOHTTP2
 
 /// The one handler of an HTTP/2 connection: reads each stream's request off the frames and
@@ -195,15 +194,26 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     /// A header block that is not a request HTTPTypes can hold: 400 without a body, and a
     /// client still sending one is stopped (RFC 9113 §8.1).
     private func refuse(_ id: HTTP2StreamID, ended: Bool, context: ChannelHandlerContext) {
-        var headers = HPACKHeaders()
-        headers.add(name: ":status", value: "400")
-        headers.add(name: "content-length", value: "0")
-        headers.add(name: "date", value: HTTPDate.now())
-        write(id, .headers(.init(headers: headers, endStream: true)), promise: nil, context)
+        answerItself(id, .badRequest, reason: nil, context: context)
         if !ended {
-            context.flush()
             write(id, .rstStream(.noError), promise: nil, context)
+            context.flush()
         }
+    }
+
+    /// An answer the handler makes itself, with its reason as plain text, flushed: nio-http2
+    /// holds DATA back for flow control until a flush, and drops what it holds when the
+    /// stream is reset.
+    private func answerItself(
+        _ id: HTTP2StreamID, _ status: HTTPResponse.Status, reason: String?, context: ChannelHandlerContext
+    ) {
+        var head = HTTPResponse(status: status, headerFields: [.date: HTTPDate.now()])
+        let body = reason.map { ByteBuffer(string: $0 + "\n") }
+        head.headerFields[.contentLength] = String(body?.readableBytes ?? 0)
+        if body != nil { head.headerFields[.contentType] = "text/plain; charset=utf-8" }
+        let block = HTTP2HeaderBlock.response(head)
+        write(id, .headers(.init(headers: block, endStream: body == nil)), promise: nil, context)
+        if let body { write(id, .data(.init(data: .byteBuffer(body), endStream: true)), promise: nil, context) }
         context.flush()
     }
 
@@ -229,18 +239,8 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
                 continue
             }
             if !stream.dispatched {
-                var headers = HPACKHeaders()
-                headers.add(name: ":status", value: "408")
-                headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-                let reason = ByteBuffer(
-                    string: "the request was not received within \(requestTimeout.nanoseconds / 1_000_000) ms\n")
-                headers.add(name: "content-length", value: String(reason.readableBytes))
-                headers.add(name: "date", value: HTTPDate.now())
-                write(id, .headers(.init(headers: headers)), promise: nil, context)
-                write(id, .data(.init(data: .byteBuffer(reason), endStream: true)), promise: nil, context)
-                // nio-http2 holds DATA back for flow control until a flush, and drops what it
-                // holds when the stream is reset.
-                context.flush()
+                let reason = "the request was not received within \(requestTimeout.nanoseconds / 1_000_000) ms"
+                answerItself(id, .requestTimeout, reason: reason, context: context)
             }
             // Answered, and the client has not finished sending in time: stop it (RFC 9113 §8.1).
             streams.removeValue(forKey: id)

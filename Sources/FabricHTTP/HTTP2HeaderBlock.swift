@@ -36,7 +36,7 @@ enum HTTP2HeaderBlock {
     static func response(_ head: HTTPResponse) -> HPACKHeaders {
         var headers = HPACKHeaders()
         headers.reserveCapacity(head.headerFields.count + 1)
-        headers.add(name: ":status", value: statusText(head.status.code))
+        headers.add(name: ":status", value: String(head.status.code))
         for field in head.headerFields where !connectionSpecific.contains(field.name) {
             headers.add(
                 name: field.name.canonicalName, value: field.value,
@@ -57,14 +57,4 @@ enum HTTP2HeaderBlock {
     private static let connectionSpecific: Set<HTTPField.Name> = [
         .connection, .transferEncoding, .upgrade, HTTPField.Name("keep-alive")!, HTTPField.Name("proxy-connection")!,
     ]
-
-    // The common statuses without formatting an integer per response.
-    private static func statusText(_ code: Int) -> String {
-        switch code {
-        case 200: "200"
-        case 202: "202"
-        case 304: "304"
-        default: String(code)
-        }
-    }
 }

@@ -39,16 +39,11 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
             graceTimeout: limits.gracefulCloseTimeout > .zero ? TimeAmount(limits.gracefulCloseTimeout) : nil)
         let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         let executor = EventLoopExecutor(channel.eventLoop)
-        // Each request starts on the event loop inside the read that completed it, and runs
-        // there until it first waits (the NATS request): no hop to a connection task and a
-        // child task first. It is the adapter's own code, which never blocks.
         let answerer = self.answerer
         handler.start = { stream, head, body in
-            Task.immediate(executorPreference: executor) {
-                await answerer.answer(
-                    head, body: body, to: HTTP2StreamWriter(connection: bound, stream: stream), channel: channel,
-                    isHTTP2: true, logger: logger)
-            }
+            answerer.start(
+                head, body: body, to: HTTP2StreamWriter(connection: bound, stream: stream), channel: channel,
+                isHTTP2: true, executor: executor, logger: logger)
         }
         // The header limits are the ingress's, answered 431 with a reason; the protocol's
         // limit only bounds what HPACK decodes (it counts 32 bytes more per field).

@@ -9,6 +9,18 @@ import NIOCore
 struct RequestAnswerer<Responder: HTTPResponder>: Sendable where Responder.Context == HTTPRequestContext {
     let responder: Responder
 
+    /// Starts answering one request on `executor`'s event loop, inside the read that
+    /// completed it: the task runs there until it first waits (the NATS request), with no hop
+    /// to a connection task first. It is the adapter's own code, which never blocks.
+    func start(
+        _ head: HTTPRequest, body: ByteBuffer, to sink: some HTTPResponseSink, channel: any Channel, isHTTP2: Bool,
+        executor: EventLoopExecutor, logger: Logger
+    ) -> Task<Void, Never> {
+        Task.immediate(executorPreference: executor) {
+            await answer(head, body: body, to: sink, channel: channel, isHTTP2: isHTTP2, logger: logger)
+        }
+    }
+
     /// Answers one request; `isHTTP2` tells the ingress which protocol it came over.
     func answer(
         _ head: HTTPRequest, body: ByteBuffer, to sink: some HTTPResponseSink, channel: any Channel, isHTTP2: Bool,
