@@ -168,9 +168,11 @@ public final class ConformanceEnvironment: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// A new connection to the environment's server (for the adapter under test).
-    public func connect(name: String) async throws -> NATSConnection {
+    /// A new connection to the environment's server (for the adapter under test);
+    /// `batchWhenBusy` as `NATSOptions.batchWhenBusy`.
+    public func connect(name: String, batchWhenBusy: Bool = false) async throws -> NATSConnection {
         try await NATSConnection.connect(
-            NATSOptions(urls: [server.url], name: name, reconnectWait: .milliseconds(50)), logger: ConformanceEnvironment.logger)
+            NATSOptions(urls: [server.url], name: name, reconnectWait: .milliseconds(50), batchWhenBusy: batchWhenBusy),
+            logger: ConformanceEnvironment.logger)
     }
 }

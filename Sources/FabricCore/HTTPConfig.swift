@@ -109,6 +109,9 @@ public struct HTTPConfig: Sendable, Hashable {
     public var shedding: Shedding
     /// Verified tokens remembered.
     public var tokenCache: TokenCache
+    /// The requests one turn of an event loop reads go to NATS in one write, on a
+    /// connection of the adapter's own (`docs/architecture.md`).
+    public var batchPublishes: Bool
 
     /// The defaults, as if the section were empty.
     public static var defaults: HTTPConfig { FabricConfig.defaults.http }
@@ -144,6 +147,7 @@ public struct HTTPConfig: Sendable, Hashable {
             entries: try tokens.int("entries", default: 10_000, in: 0...10_000_000),
             ttl: try tokens.duration("ttl", default: .seconds(30), minimum: .milliseconds(1)))
         try tokens.finish()
+        batchPublishes = try reader.bool("batch_publishes", default: true)
         try reader.finish()
     }
 

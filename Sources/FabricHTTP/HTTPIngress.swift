@@ -39,6 +39,7 @@ final class HTTPIngress: Sendable {
     /// Largest body taken: the configured limit, never more than the server's `max_payload`.
     let bodyLimit: Int
     private let forwarded: [(name: String, field: HTTPField.Name)]
+    private let batches: PublishBatches
 
     init(
         config: HTTPConfig, connection: NATSConnection, jetStream: JetStream, verifier: TokenVerifier,
@@ -61,6 +62,7 @@ final class HTTPIngress: Sendable {
         let serverLimit = connection.maxPayload
         self.bodyLimit = serverLimit > 0 ? min(config.limits.maxBodySize, serverLimit) : config.limits.maxBodySize
         self.forwarded = config.forwardHeaders.compactMap { name in HTTPField.Name(name).map { (name, $0) } }
+        self.batches = PublishBatches(connection: connection)
     }
 
     /// Handles one publish, request or query and records its metrics.
@@ -192,7 +194,9 @@ final class HTTPIngress: Sendable {
         NATSMessage, NATSError
     > {
         do {
-            return .success(try await connection.request(subject, headers: headers, payload: payload, timeout: timeout))
+            return .success(
+                try await connection.request(
+                    subject, headers: headers, payload: payload, timeout: timeout, batch: batches.current))
         } catch {
             return .failure(error)
         }

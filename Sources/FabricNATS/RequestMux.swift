@@ -44,7 +44,8 @@ final class RequestMux: Sendable {
     }
 
     func request(
-        connection: NATSConnection, subject: String, headers: Headers?, payload: some Collection<UInt8>, timeout: Duration
+        connection: NATSConnection, subject: String, headers: Headers?, payload: some Collection<UInt8>, timeout: Duration,
+        batch: NATSPublishBatch? = nil
     ) async -> Result<NATSMessage, NATSError> {
         let id = state.withLock { state -> UInt64 in
             state.next += 1
@@ -62,6 +63,18 @@ final class RequestMux: Sendable {
                     return
                 }
                 timer.schedule(id: id, after: timeout)
+                if let batch, batch.holds, let headers, !headers.isEmpty {
+                    let replyTo = prefix + String(id)
+                    let message = withContiguousBytes(payload) { bytes in
+                        NATSWireMessage.make(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)
+                    }
+                    guard let message else {
+                        complete(id, .failure(NATSError(status: NATS_INVALID_ARG, context: "publish to \(subject)")))
+                        return
+                    }
+                    batch.hold(message) { [self] error in complete(id, .failure(error)) }
+                    return
+                }
                 do throws(NATSError) {
                     try connection.publish(subject, headers: headers, payload: payload, replyTo: prefix + String(id))
                 } catch {
@@ -105,8 +118,11 @@ extension NATSConnection {
     /// Throws `.timeout` when no reply comes in time and `.noResponders` at once when
     /// nobody subscribes to `subject`.
     public func request(
-        _ subject: String, headers: Headers? = nil, payload: some Collection<UInt8> = [], timeout: Duration
+        _ subject: String, headers: Headers? = nil, payload: some Collection<UInt8> = [], timeout: Duration,
+        batch: NATSPublishBatch? = nil
     ) async throws(NATSError) -> NATSMessage {
-        try await requests.request(connection: self, subject: subject, headers: headers, payload: payload, timeout: timeout).get()
+        try await requests.request(
+            connection: self, subject: subject, headers: headers, payload: payload, timeout: timeout, batch: batch
+        ).get()
     }
 }

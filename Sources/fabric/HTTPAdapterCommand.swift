@@ -20,7 +20,8 @@ struct HTTPAdapterCommand: AsyncParsableCommand {
     func run() async throws {
         let runtime = try Runtime.start(global, role: "adapter-http", overrides: ports.overrides)
         let developmentKeyFile = try developmentKey.keyFile(runtime.config)
-        let context = try await RoleContext.connect(runtime, role: "adapter-http")
+        let context = try await RoleContext.connect(
+            runtime, role: "adapter-http", batchWhenBusy: runtime.config.http.batchPublishes)
         let (adapter, services) = try await Self.makeAdapter(context, developmentKey: developmentKeyFile)
         let control = adapter.controlAPI(token: runtime.config.admin.token)
         try await context.run(services + [adapter], adminRoutes: control?.adminRoutes)

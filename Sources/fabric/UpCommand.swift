@@ -88,7 +88,14 @@ struct UpCommand: AsyncParsableCommand {
             backends = try ["echo", "alerts", "flaky"].map { try ExampleCommand.backend($0, examples) }
             let listeners = [config.http.port >= 0, config.http.h2cPort >= 0, config.http.tls != nil].filter { $0 }.count
             let hint = config.auth.hasKeySource ? nil : QuickStart(dataDirectory: dataDirectory, listeners: listeners)
-            (adapter, adapterServices) = try await HTTPAdapterCommand.makeAdapter(context, developmentKey: developmentKey) {
+            // The HTTP adapter batches its publishes per event-loop turn on a connection of its
+            // own, as `fabric adapter http` does; nothing acknowledges JetStream on it.
+            var adapting = context
+            if config.http.batchPublishes {
+                adapting = try await context.sibling(role: "up-http", batchWhenBusy: true)
+                siblings.append(adapting)
+            }
+            (adapter, adapterServices) = try await HTTPAdapterCommand.makeAdapter(adapting, developmentKey: developmentKey) {
                 listener, url in
                 Endpoints.announce(listener.rawValue, url)
                 hint?.bound(listener, url)

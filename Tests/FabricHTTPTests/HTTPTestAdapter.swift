@@ -43,7 +43,8 @@ struct HTTPTestAdapter: Sendable {
             \(indented)
             """
         let config = try FabricConfig(reader: ConfigReader.parse(yaml: text)).http
-        let connection = try await environment.connect(name: name)
+        // As `fabric adapter http` connects by default (`http.batch_publishes`).
+        let connection = try await environment.connect(name: name, batchWhenBusy: config.batchPublishes)
         let jetStream = try JetStream(connection)
         let topology = FabricTopology(config: environment.jetStreamConfig)
         let configBucket = try await jetStream.ensureKeyValue(topology.configBucket)

@@ -1,6 +1,6 @@
 import Dispatch
 import FabricCore
-import FabricNATS
+@testable import FabricNATS
 import FabricTestSupport
 import Logging
 import Synchronization
@@ -84,6 +84,103 @@ struct BatchedPublishTests {
             let ack = try await jetStream.publish("t.stored", payload: Array("kept".utf8), messageID: "one")
             #expect(ack.stream == "BATCHED" && ack.sequence == 1)
             _ = responder
+        }
+    }
+}
+
+/// `NATSPublishBatch`: the requests of one event-loop turn leave in one write at its end.
+@Suite("Publish batches", .timeLimit(.minutes(2)))
+struct PublishBatchTests {
+    /// A turn run by hand: the batch's end-of-turn work waits here until `end()`.
+    final class Turn: Sendable {
+        private let pending = Mutex<[@Sendable () -> Void]>([])
+        private let scheduled = Atomic<Int>(0)
+
+        var schedule: @Sendable (@escaping @Sendable () -> Void) -> Void {
+            { [self] work in
+                scheduled.add(1, ordering: .relaxed)
+                pending.withLock { $0.append(work) }
+            }
+        }
+
+        /// How often the batch asked for the end of a turn.
+        var requested: Int { scheduled.load(ordering: .relaxed) }
+
+        func end() { for work in pending.withLock({ list in defer { list = [] }; return list }) { work() } }
+    }
+
+    static func envelopeHeaders(_ value: String = "1") -> Headers {
+        var headers = Headers()
+        headers.add("Fabric-Id", value)
+        return headers
+    }
+
+    @Test func requestsOfATurnLeaveTogetherWhenItEnds() async throws {
+        try await withNATS { server, responder in
+            let connection = try await NATSConnection.connect(
+                NATSOptions(urls: [server.url], name: "batching", batchWhenBusy: true), logger: Logger(label: "test"))
+            defer { connection.close() }
+            let received = Atomic<Int>(0)
+            let echo = try responder.subscribe(to: "t.turn") { message in
+                received.add(1, ordering: .relaxed)
+                if let reply = message.replyTo { try? responder.publish(reply, payload: Array(message.payload)) }
+            }
+            try await responder.flush()
+            let turn = Turn()
+            let batch = NATSPublishBatch(connection: connection, atEndOfTurn: turn.schedule)
+            let requests = (0..<3).map { index in
+                Task {
+                    try await connection.request(
+                        "t.turn", headers: Self.envelopeHeaders(), payload: Array("\(index)".utf8), timeout: .seconds(10),
+                        batch: batch)
+                }
+            }
+            #expect(await eventually { batch.heldCount == 3 })
+            // Held in the batch, not in nats.c's buffer: no flusher or later write can send them.
+            try await connection.flush()
+            try await responder.flush()
+            #expect(received.load(ordering: .relaxed) == 0)
+            #expect(turn.requested == 1)
+            turn.end()
+            var answers: [String] = []
+            for request in requests { answers.append(String(decoding: try await request.value.payload, as: UTF8.self)) }
+            #expect(answers == ["0", "1", "2"])
+            #expect(received.load(ordering: .relaxed) == 3)
+            #expect(batch.heldCount == 0)
+            _ = echo
+        }
+    }
+
+    @Test func aMessageThatCannotBeBuiltFailsItsRequestAtOnce() async throws {
+        try await withNATS { server, _ in
+            let connection = try await NATSConnection.connect(
+                NATSOptions(urls: [server.url], name: "batching", batchWhenBusy: true), logger: Logger(label: "test"))
+            defer { connection.close() }
+            let turn = Turn()
+            let batch = NATSPublishBatch(connection: connection, atEndOfTurn: turn.schedule)
+            await #expect(throws: NATSError.self) {
+                try await connection.request(
+                    "t.bad", headers: Self.envelopeHeaders("a\r\nInjected: yes"), payload: [], timeout: .seconds(10),
+                    batch: batch)
+            }
+            #expect(batch.heldCount == 0)
+            #expect(turn.requested == 0)
+        }
+    }
+
+    @Test func aConnectionThatWritesEveryPublishHoldsNothing() async throws {
+        try await withNATS { _, connection in
+            let echo = try connection.subscribe(to: "t.plain") { message in
+                if let reply = message.replyTo { try? connection.publish(reply, payload: Array(message.payload)) }
+            }
+            try await connection.flush()
+            let turn = Turn()
+            let batch = NATSPublishBatch(connection: connection, atEndOfTurn: turn.schedule)
+            let answer = try await connection.request(
+                "t.plain", headers: Self.envelopeHeaders(), payload: Array("now".utf8), timeout: .seconds(10), batch: batch)
+            #expect(String(decoding: answer.payload, as: UTF8.self) == "now")
+            #expect(turn.requested == 0)
+            _ = echo
         }
     }
 }
