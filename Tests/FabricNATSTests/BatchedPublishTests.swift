@@ -1,10 +1,11 @@
 import Dispatch
 import FabricCore
-@testable import FabricNATS
 import FabricTestSupport
 import Logging
 import Synchronization
 import Testing
+
+@testable import FabricNATS
 
 /// `batchWhenBusy`: publishes choose whether they are written at once; the router asks
 /// `moreQueued` to decide.
@@ -106,7 +107,13 @@ struct PublishBatchTests {
         /// How often the batch asked for the end of a turn.
         var requested: Int { scheduled.load(ordering: .relaxed) }
 
-        func end() { for work in pending.withLock({ list in defer { list = [] }; return list }) { work() } }
+        func end() {
+            let due = pending.withLock { list in
+                defer { list = [] }
+                return list
+            }
+            for work in due { work() }
+        }
     }
 
     static func envelopeHeaders(_ value: String = "1") -> Headers {
