@@ -54,14 +54,18 @@ extension NATSConnection {
         try check(natsConnection_PublishMsg(raw, copy), "republish to \(subject)")
     }
 
-    /// Answers a request with a status and optional error text and body.
+    /// Answers a request with a status and optional error text and body. `flush: false` may
+    /// leave the answer in nats.c's buffer while more requests wait (`NATSOptions.batchWhenBusy`).
     public func reply(
         to replySubject: String, status: Status, error: String? = nil, headers: Headers = Headers(),
-        payload: some Collection<UInt8> = []
+        payload: some Collection<UInt8> = [], flush: Bool = true
     ) throws(NATSError) {
         var all = headers
         all.set(HeaderName.status, status.rawValue)
         if let error, !error.isEmpty { all.set(HeaderName.error, error) }
-        try publish(replySubject, headers: all, payload: payload)
+        let failure = withContiguousBytes(payload) { bytes in
+            publish(replySubject, headers: all, bytes: bytes, replyTo: nil, flush: flush)
+        }
+        if let failure { throw failure }
     }
 }

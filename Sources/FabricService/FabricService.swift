@@ -94,7 +94,9 @@ public final class FabricService: Service, Sendable {
         let queue = FabricNames.QueueGroup.service(name)
         let (admitted, input) = AsyncStream.makeStream(of: Admitted.self, bufferingPolicy: .bufferingOldest(queueLimit))
         let receive: @Sendable (borrowing NATSMessageView) -> Void = { [self] view in
-            guard let work = self.receive(view.copy()) else { return }
+            // An answer made here waits in nats.c's buffer while more messages wait behind this
+            // one, on a connection that batches: the last of a burst writes them all.
+            guard let work = self.receive(view.copy(), flush: !view.moreQueued) else { return }
             if case .dropped = input.yield(work) {
                 self.dropped.increment()
                 self.answer(work.replyTo, work.request.envelope, .status(.unavailable, "service \(self.name) is saturated"))
@@ -145,22 +147,23 @@ public final class FabricService: Service, Sendable {
 
     /// On nats.c's delivery thread: answers what needs no handler task (an invalid
     /// envelope, a passed deadline, no handler, an immediate handler) and returns the rest.
-    func receive(_ message: NATSMessage) -> Admitted? {
+    func receive(_ message: NATSMessage, flush: Bool = true) -> Admitted? {
         let envelope: Envelope
         do {
             envelope = try Envelope(headers: message.headers, payload: message.payload)
         } catch {
             failed.increment()
-            answer(message.replyTo, nil, ServiceResponse.status(.rejected, "invalid envelope: \(error)"))
+            answer(message.replyTo, nil, ServiceResponse.status(.rejected, "invalid envelope: \(error)"), flush: flush)
             return nil
         }
         let request = ServiceRequest(envelope: envelope, subject: message.subject, expectsReply: message.replyTo != nil)
         if let deadline = envelope.deadline, deadline <= WallClock.nowMillis() {
-            answer(message.replyTo, envelope, .status(.timeout, "deadline passed before the service started"))
+            answer(message.replyTo, envelope, .status(.timeout, "deadline passed before the service started"), flush: flush)
             return nil
         }
         guard let handler = handlers.withLock({ list in list.first { $0.pattern.matches(envelope.type) }?.handler }) else {
-            answer(message.replyTo, envelope, .status(.notFound, "service \(name) has no handler for \(envelope.type)"))
+            answer(
+                message.replyTo, envelope, .status(.notFound, "service \(name) has no handler for \(envelope.type)"), flush: flush)
             return nil
         }
         switch handler {
@@ -175,7 +178,7 @@ public final class FabricService: Service, Sendable {
             } catch {
                 response = .error("\(error)")
             }
-            finish(message.replyTo, envelope, response)
+            finish(message.replyTo, envelope, response, flush: flush)
             return nil
         }
     }
@@ -196,9 +199,9 @@ public final class FabricService: Service, Sendable {
         ServiceContext(connection: connection, jetStream: jetStream, serviceName: name, request: request)
     }
 
-    private func finish(_ reply: String?, _ envelope: Envelope, _ response: ServiceResponse) {
+    private func finish(_ reply: String?, _ envelope: Envelope, _ response: ServiceResponse, flush: Bool = true) {
         if response.status == .ok { handled.increment() } else { failed.increment() }
-        answer(reply, envelope, response)
+        answer(reply, envelope, response, flush: flush)
     }
 
     private func run(
@@ -229,7 +232,7 @@ public final class FabricService: Service, Sendable {
         }
     }
 
-    private func answer(_ reply: String?, _ request: Envelope?, _ response: ServiceResponse) {
+    private func answer(_ reply: String?, _ request: Envelope?, _ response: ServiceResponse, flush: Bool = true) {
         guard let reply else { return }
         var headers = response.headers
         if let request {
@@ -239,7 +242,8 @@ public final class FabricService: Service, Sendable {
         }
         do {
             try connection.reply(
-                to: reply, status: response.status, error: response.error, headers: headers, payload: response.payload)
+                to: reply, status: response.status, error: response.error, headers: headers, payload: response.payload,
+                flush: flush)
         } catch {
             logger.warning("cannot answer", metadata: ["service": "\(name)", "error": "\(error)"])
         }

@@ -17,7 +17,8 @@ struct ExampleCommand: AsyncParsableCommand {
 
     func run() async throws {
         let runtime = try Runtime.start(global, role: "example-\(name)")
-        let context = try await RoleContext.connect(runtime, role: "example-\(name)")
+        // The examples acknowledge no JetStream message: their answers can batch while busy.
+        let context = try await RoleContext.connect(runtime, role: "example-\(name)", batchWhenBusy: true)
         try await context.run([try ExampleCommand.backend(name, context, serviceName: serviceName)])
     }
 

@@ -78,10 +78,10 @@ struct UpCommand: AsyncParsableCommand {
         do {
             context = try await RoleContext.connect(runtime, role: "up", urls: urls)
             // The router and the example backends get connections of their own, as they would
-            // as separate processes: each nats.c connection reads on its own thread, and the
-            // router's can batch (`router.batch_when_busy`; nothing acks JetStream on it).
+            // as separate processes: each nats.c connection reads on its own thread, and both
+            // can batch while busy (`router.batch_when_busy`; nothing acks JetStream on them).
             let routing = try await context.sibling(role: "up-router", batchWhenBusy: config.router.batchWhenBusy)
-            let examples = try await context.sibling(role: "up-examples")
+            let examples = try await context.sibling(role: "up-examples", batchWhenBusy: true)
             siblings = [routing, examples]
             router = try await RouterCommand.makeRouter(routing, file: routesFile ?? config.router.file)
             delivery = DeliveryCommand.makeDelivery(context)

@@ -3,6 +3,7 @@ import FabricCore
 import FabricNATS
 import FabricService
 import FabricTestSupport
+import Synchronization
 import Testing
 
 /// `onImmediate` handlers (run on the delivery thread) and the bounded queue in front of
@@ -34,6 +35,41 @@ struct ImmediateHandlerTests {
             let late = try await ServiceTests.request(
                 connection, service: "quick", type: "quick.echo", deadline: WallClock.nowMillis() - 1)
             #expect(late.headers[HeaderName.status] == "timeout")
+        }
+    }
+
+    @Test func aBurstOnABatchingConnectionIsAnsweredInFull() async throws {
+        // The first message holds the delivery thread, so the rest queue behind it and are
+        // answered with `flush: false` but the last, whose write takes them all.
+        let gate = DispatchSemaphore(value: 0)
+        let first = Atomic<Bool>(true)
+        let held = Atomic<Bool>(false)
+        try await ServiceTests.with(batchWhenBusy: true, { connection, jetStream in
+            let service = FabricService(name: "burst", connection: connection, jetStream: jetStream)
+            service.onImmediate("burst.echo") { request, _ in
+                if first.exchange(false, ordering: .relaxed) {
+                    held.store(true, ordering: .relaxed)
+                    gate.wait()
+                }
+                return .ok(request.payload)
+            }
+            return [service]
+        }) { connection, _ in
+            try await withThrowingTaskGroup(of: (Int, String).self) { requests in
+                for index in 0..<50 {
+                    requests.addTask {
+                        let reply = try await ServiceTests.request(
+                            connection, service: "burst", type: "burst.echo", payload: "\(index)")
+                        return (index, reply.text)
+                    }
+                    if index == 0 { #expect(await eventually { held.load(ordering: .relaxed) }) }
+                }
+                gate.signal()
+                var answers: [Int: String] = [:]
+                for try await (index, text) in requests { answers[index] = text }
+                #expect(answers.count == 50)
+                #expect(answers.allSatisfy { $0.value == "\($0.key)" })
+            }
         }
     }
 

@@ -11,13 +11,15 @@ import Testing
 
 @Suite("Backend SDK", .timeLimit(.minutes(2)))
 struct ServiceTests {
-    /// A nats-server, the fabric's streams, and `services` running while `body` runs.
+    /// A nats-server, the fabric's streams, and `services` running while `body` runs;
+    /// `batchWhenBusy` for the connection they share.
     static func with(
-        _ makeServices: (NATSConnection, JetStream) throws -> [any Service],
+        batchWhenBusy: Bool = false, _ makeServices: (NATSConnection, JetStream) throws -> [any Service],
         _ body: (NATSConnection, JetStream) async throws -> Void
     ) async throws {
         let server = try await NATSServer.start()
-        let connection = try await NATSConnection.connect(NATSOptions(urls: [server.url], name: "sdk-test"))
+        let connection = try await NATSConnection.connect(
+            NATSOptions(urls: [server.url], name: "sdk-test", batchWhenBusy: batchWhenBusy))
         let jetStream = try JetStream(connection)
         var settings = FabricConfig.defaults.jetstream
         settings.inMemory = true
