@@ -162,8 +162,8 @@ public final class FabricService: Service, Sendable {
             return nil
         }
         guard let handler = handlers.withLock({ list in list.first { $0.pattern.matches(envelope.type) }?.handler }) else {
-            answer(
-                message.replyTo, envelope, .status(.notFound, "service \(name) has no handler for \(envelope.type)"), flush: flush)
+            let missing = ServiceResponse.status(.notFound, "service \(name) has no handler for \(envelope.type)")
+            answer(message.replyTo, envelope, missing, flush: flush)
             return nil
         }
         switch handler {

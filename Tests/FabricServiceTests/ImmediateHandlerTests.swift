@@ -44,17 +44,20 @@ struct ImmediateHandlerTests {
         let gate = DispatchSemaphore(value: 0)
         let first = Atomic<Bool>(true)
         let held = Atomic<Bool>(false)
-        try await ServiceTests.with(batchWhenBusy: true, { connection, jetStream in
-            let service = FabricService(name: "burst", connection: connection, jetStream: jetStream)
-            service.onImmediate("burst.echo") { request, _ in
-                if first.exchange(false, ordering: .relaxed) {
-                    held.store(true, ordering: .relaxed)
-                    gate.wait()
+        try await ServiceTests.with(
+            batchWhenBusy: true,
+            { connection, jetStream in
+                let service = FabricService(name: "burst", connection: connection, jetStream: jetStream)
+                service.onImmediate("burst.echo") { request, _ in
+                    if first.exchange(false, ordering: .relaxed) {
+                        held.store(true, ordering: .relaxed)
+                        gate.wait()
+                    }
+                    return .ok(request.payload)
                 }
-                return .ok(request.payload)
+                return [service]
             }
-            return [service]
-        }) { connection, _ in
+        ) { connection, _ in
             try await withThrowingTaskGroup(of: (Int, String).self) { requests in
                 for index in 0..<50 {
                     requests.addTask {
