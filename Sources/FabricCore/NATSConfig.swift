@@ -1,3 +1,5 @@
+import Foundation
+
 /// `nats:` — how every role connects to NATS.
 public struct NATSConfig: Sendable, Hashable {
     /// `nats.tls:`.
@@ -48,12 +50,18 @@ public struct NATSConfig: Sendable, Hashable {
     public var maxPingsOut: Int
     /// Write every publish at once (see DESIGN.md).
     public var sendAsap: Bool
-    /// Shared delivery threads.
+    /// Shared delivery threads; by default half the cores, one to four.
     public var deliveryThreads: Int
     /// Per-subscription nats.c pending limit (messages).
     public var pendingMessagesLimit: Int
     /// JetStream API timeout.
     public var jetstreamTimeout: Duration
+
+    /// Half the cores, one to four. Each hop of a request wakes a delivery thread; on two
+    /// cores a second one only adds thread switches (`docs/performance.md`).
+    public static var defaultDeliveryThreads: Int {
+        max(1, min(4, ProcessInfo.processInfo.activeProcessorCount / 2))
+    }
 
     init(reader: ConfigReader) throws(ValidationError) {
         urls = try reader.strings("urls", default: ["nats://127.0.0.1:4222"])
@@ -89,7 +97,7 @@ public struct NATSConfig: Sendable, Hashable {
         pingInterval = try reader.duration("ping_interval", default: .seconds(20), minimum: .milliseconds(100))
         maxPingsOut = try reader.int("max_pings_out", default: 3, in: 1...100)
         sendAsap = try reader.bool("send_asap", default: true)
-        deliveryThreads = try reader.int("delivery_threads", default: 2, in: 1...64)
+        deliveryThreads = try reader.int("delivery_threads", default: NATSConfig.defaultDeliveryThreads, in: 1...64)
         pendingMessagesLimit = try reader.int("pending_messages_limit", default: 65536, in: 1...10_000_000)
         jetstreamTimeout = try reader.duration("jetstream_timeout", default: .seconds(5), minimum: .milliseconds(10))
         try reader.finish()

@@ -1,4 +1,5 @@
 import FabricCore
+import Foundation
 import Testing
 
 @Suite("Configuration")
@@ -17,6 +18,11 @@ struct ConfigTests {
         #expect(config.up.natsPort == 4222)
         #expect(config.router.batchWhenBusy)
         #expect(config.router.subscriptions == 2)
+        #expect(config.http.batchPublishes)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        #expect(config.nats.deliveryThreads == max(1, min(4, cores / 2)))
+        #expect(try load("nats: { delivery_threads: 3 }").nats.deliveryThreads == 3)
+        #expect(try load("http: { batch_publishes: false }").http.batchPublishes == false)
     }
 
     @Test func valuesAreRead() throws {
