@@ -29,6 +29,11 @@ public final class NATSPublishBatch: Sendable {
         self.atEndOfTurn = atEndOfTurn
     }
 
+    deinit {
+        // A loop shut down before its turn ended: the requests fail with the connection.
+        for entry in held.withLock({ $0 }) { NATSMessageMemory.destroy(entry.message) }
+    }
+
     /// True when publishes through this batch are held until the end of the turn.
     var holds: Bool { connection.flushesPerPublish }
 
@@ -45,7 +50,7 @@ public final class NATSPublishBatch: Sendable {
     }
 
     /// Sends what is held: all but the last left in nats.c's buffer, the last written with them.
-    public func write() {
+    func write() {
         let list = held.withLock { list in
             var taken: [Held] = []
             swap(&taken, &list)
