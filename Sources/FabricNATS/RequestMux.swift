@@ -64,6 +64,7 @@ final class RequestMux: Sendable {
                 }
                 timer.schedule(id: id, after: timeout)
                 if let batch, batch.holds, let headers, !headers.isEmpty {
+                    precondition(batch.connection === connection, "a publish batch of another connection")
                     let replyTo = prefix + String(id)
                     let message = withContiguousBytes(payload) { bytes in
                         NATSWireMessage.make(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)

@@ -7,13 +7,15 @@ import ServiceLifecycle
 struct NATSMonitor: Service {
     let connection: NATSConnection
     let readiness: Readiness
+    /// The connection's check in `/readyz`.
+    var name = "nats"
 
     func run() async throws {
         for await event in connection.events.cancelOnGracefulShutdown() {
             switch event {
-            case .disconnected: readiness.notReady("nats", reason: "disconnected, reconnecting")
-            case .reconnected: readiness.ready("nats")
-            case .closed: readiness.notReady("nats", reason: "connection closed")
+            case .disconnected: readiness.notReady(name, reason: "disconnected, reconnecting")
+            case .reconnected: readiness.ready(name)
+            case .closed: readiness.notReady(name, reason: "connection closed")
             default: break
             }
         }

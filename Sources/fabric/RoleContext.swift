@@ -11,6 +11,8 @@ struct RoleContext {
     let runtime: Runtime
     let connection: NATSConnection
     let jetStream: JetStream
+    /// The connection's check in `/readyz`: `nats`, or `nats-<role>` for a sibling.
+    var check = "nats"
 
     var config: FabricConfig { runtime.config }
     var logger: Logger { runtime.logger }
@@ -47,7 +49,10 @@ struct RoleContext {
         options.name = "\(runtime.config.nats.name)-\(role)"
         options.batchWhenBusy = batchWhenBusy
         let connection = try await NATSConnection.connect(options, logger: runtime.logger)
-        return RoleContext(runtime: runtime, connection: connection, jetStream: try JetStream(connection))
+        let check = "nats-\(role)"
+        runtime.readiness.register(check)
+        runtime.readiness.ready(check)
+        return RoleContext(runtime: runtime, connection: connection, jetStream: try JetStream(connection), check: check)
     }
 
     /// The `fabric-config` bucket.
@@ -58,13 +63,19 @@ struct RoleContext {
     /// Runs `services` with the connection monitor and the admin listener until SIGTERM or
     /// SIGINT, then shuts them down in reverse order; `first` services stop last.
     /// `adminRoutes` adds the roles' control API to the admin listener.
-    func run(first: [any Service] = [], _ services: [any Service], adminRoutes: AdminServer.Routes? = nil) async throws {
+    /// `siblings`' connections are watched and drained as this one is, before it.
+    func run(
+        first: [any Service] = [], _ services: [any Service], adminRoutes: AdminServer.Routes? = nil,
+        siblings: [RoleContext] = []
+    ) async throws {
         let admin = config.admin
         if let problem = PortCheck.inUse(host: admin.host, port: admin.port) {
             throw ValidationFailure(message: "admin \(problem); choose another with --admin-port")
         }
         let all: [any Service] =
-            first + [NATSMonitor(connection: connection, readiness: runtime.readiness)] + services + [
+            first + [NATSMonitor(connection: connection, readiness: runtime.readiness)]
+            + siblings.map { NATSMonitor(connection: $0.connection, readiness: runtime.readiness, name: $0.check) }
+            + services + [
                 AdminServer(
                     config: admin, registry: runtime.registry, readiness: runtime.readiness, logger: logger,
                     routes: adminRoutes, onListening: { port in Endpoints.announce("admin", "http://\(admin.host):\(port)") })

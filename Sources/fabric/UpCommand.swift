@@ -116,7 +116,7 @@ struct UpCommand: AsyncParsableCommand {
             // stops first, so its clients finish before the router, delivery and backends go.
             try await context.run(
                 first: services, backends + adapterServices + [delivery, router, adapter] + webSocket,
-                adminRoutes: control?.adminRoutes)
+                adminRoutes: control?.adminRoutes, siblings: siblings)
         } catch {
             await natsChild?.stopChild()
             throw error
