@@ -26,6 +26,8 @@ struct UpCommandTests {
         #expect(ready.body.contains("router ok"))
         #expect(ready.body.contains("http ok"))
         #expect(ready.body.contains("ws ok"))
+        // Each role's own connection is watched too.
+        for check in ["nats-up-router", "nats-up-examples", "nats-up-http"] { #expect(ready.body.contains("\(check) ok")) }
         #expect(up.lines.contains { $0.hasPrefix("ws     ws://127.0.0.1:") }, "\(up.output)")
 
         // The example rules and backends run: a request reaches echo through the router.
