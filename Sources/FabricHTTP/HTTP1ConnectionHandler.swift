@@ -107,14 +107,12 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
             self.head = head
             body = nil
             (dispatched, requestEnded, responding, dropped) = (false, false, true, 0)
-            if let connection = head.headerFields[.connection], connection.lowercased().contains("close") {
-                closeAfterResponse = true
-            }
+            if Self.asksToClose(head.headerFields) { closeAfterResponse = true }
             // A declared length past the limit is refused before a byte of the body is read;
             // a client that waits to hear it may send its body is told to (RFC 9110 §10.1.1).
             if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > bodyLimit {
                 dispatch()
-            } else if head.headerFields[.expect]?.lowercased() == "100-continue" {
+            } else if head.headerFields[.expect].map({ Self.equalsIgnoringCase($0.utf8, "100-continue".utf8) }) == true {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
             }
         case .body(let bytes):
@@ -189,7 +187,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
             return
         }
         if var head {
-            if head.headerFields[.connection]?.lowercased().contains("close") == true { closeAfterResponse = true }
+            if Self.asksToClose(head.headerFields) { closeAfterResponse = true }
             if closeAfterResponse { head.headerFields[.connection] = "close" }
             streaming = !end && head.headerFields[.contentLength] == nil
             context.write(wrapOutboundOut(.head(head)), promise: body == nil && !end ? promise : nil)
@@ -273,4 +271,21 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
 
     /// Completes when no request's task is running.
     func whenTasksEnd(on eventLoop: any EventLoop) -> EventLoopFuture<Void> { tasks.whenNone(on: eventLoop) }
+
+    /// A `Connection` field that contains `close`, in any case. Compared in place: it is asked
+    /// of every request and response, and `lowercased()` allocated a string each time.
+    private static func asksToClose(_ fields: HTTPFields) -> Bool {
+        guard var rest = fields[.connection]?.utf8[...] else { return false }
+        while rest.count >= 5 {
+            if equalsIgnoringCase(rest.prefix(5), "close".utf8) { return true }
+            rest = rest.dropFirst()
+        }
+        return false
+    }
+
+    /// ASCII case-insensitive equality of two byte sequences.
+    private static func equalsIgnoringCase(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        let lower = { (byte: UInt8) in byte >= 65 && byte <= 90 ? byte + 32 : byte }
+        return a.count == b.count && zip(a, b).allSatisfy { lower($0) == lower($1) }
+    }
 }

@@ -57,19 +57,21 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
             configuration: .init(
                 maxIdleTime: limits.idleTimeout > .zero ? TimeAmount(limits.idleTimeout) : nil,
                 maxAge: limits.maxConnectionAge > .zero ? TimeAmount(limits.maxConnectionAge) : nil,
-                maxGraceTime: limits.gracefulCloseTimeout > .zero ? TimeAmount(limits.gracefulCloseTimeout) : nil,
+                // The grace period is `HTTP2ConnectionHandler`'s, counted from the first GOAWAY.
+                maxGraceTime: nil,
                 keepalive: nil))
         let pipeline = channel.pipeline.syncOperations
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = settings
+        let filter = HTTP2StreamEventFilter()
         try pipeline.addHandler(NIOHTTP2Handler(mode: .server, frameDelegate: handler, connectionConfiguration: connection))
-        try pipeline.addHandler(HTTP2StreamEventFilter())
+        try pipeline.addHandler(filter)
         try pipeline.addHandler(management)
         try pipeline.addHandler(handler)
         if channel.isActive {
-            let replay = HTTP2ActiveReplay()
-            try pipeline.addHandler(replay, position: .before(management))
-            pipeline.removeHandler(replay, promise: nil)
+            // On the TLS listener these handlers come after ALPN, to a channel already active;
+            // the management handler starts its idle and age timers only on `channelActive`.
+            try pipeline.context(handler: filter).fireChannelActive()
         }
         return Value(channel: channel, handler: bound)
     }

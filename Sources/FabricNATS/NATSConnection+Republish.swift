@@ -63,9 +63,6 @@ extension NATSConnection {
         var all = headers
         all.set(HeaderName.status, status.rawValue)
         if let error, !error.isEmpty { all.set(HeaderName.error, error) }
-        let failure = withContiguousBytes(payload) { bytes in
-            publish(replySubject, headers: all, bytes: bytes, replyTo: nil, flush: flush)
-        }
-        if let failure { throw failure }
+        try publish(replySubject, headers: all, payload: payload, flush: flush)
     }
 }

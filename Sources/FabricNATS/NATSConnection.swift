@@ -95,19 +95,21 @@ public final class NATSConnection: @unchecked Sendable {
     /// The server's `max_payload`, headers included.
     public var maxPayload: Int { Int(natsConnection_GetMaxPayload(raw)) }
 
-    /// Publishes `payload` with optional headers and reply subject.
+    /// Publishes `payload` with optional headers and reply subject. `flush: false` may leave
+    /// it in nats.c's buffer while more messages wait (`NATSOptions.batchWhenBusy`).
     ///
     /// Synchronous and cheap: with `sendAsap` nats.c writes to the socket on this thread.
     /// Inlinable so the payload's collection type is specialised at the call site instead
     /// of going through generic witness tables on every message.
     @inlinable
     public func publish(
-        _ subject: String, headers: Headers? = nil, payload: some Collection<UInt8> = [], replyTo: String? = nil
+        _ subject: String, headers: Headers? = nil, payload: some Collection<UInt8> = [], replyTo: String? = nil,
+        flush: Bool = true
     ) throws(NATSError) {
         let status =
             payload.withContiguousStorageIfAvailable { buffer in
-                publish(subject, headers: headers, bytes: UnsafeRawBufferPointer(buffer), replyTo: replyTo, flush: true)
-            } ?? Array(payload).withUnsafeBytes { publish(subject, headers: headers, bytes: $0, replyTo: replyTo, flush: true) }
+                publish(subject, headers: headers, bytes: UnsafeRawBufferPointer(buffer), replyTo: replyTo, flush: flush)
+            } ?? Array(payload).withUnsafeBytes { publish(subject, headers: headers, bytes: $0, replyTo: replyTo, flush: flush) }
         if let error = status { throw error }
     }
 

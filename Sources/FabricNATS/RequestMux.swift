@@ -63,9 +63,9 @@ final class RequestMux: Sendable {
                     return
                 }
                 timer.schedule(id: id, after: timeout)
+                let replyTo = prefix + String(id)
                 if let batch, batch.holds, let headers, !headers.isEmpty {
                     precondition(batch.connection === connection, "a publish batch of another connection")
-                    let replyTo = prefix + String(id)
                     let message = withContiguousBytes(payload) { bytes in
                         NATSWireMessage.make(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)
                     }
@@ -77,7 +77,7 @@ final class RequestMux: Sendable {
                     return
                 }
                 do throws(NATSError) {
-                    try connection.publish(subject, headers: headers, payload: payload, replyTo: prefix + String(id))
+                    try connection.publish(subject, headers: headers, payload: payload, replyTo: replyTo)
                 } catch {
                     complete(id, .failure(error))
                 }
