@@ -18,4 +18,17 @@ natsStatus natsMsg_create(natsMsg **newMsg, const char *subject, int subjLen, co
 // next writing publish, a full buffer or nats.c's flusher (1 ms). The router batches a flood
 // this way and still writes a lone message at once. Same 3.4.x guard as natsMsg_create.
 natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply, bool directFlush);
+
+// nats.c's write buffer, exported by libnats 3.4 but not declared in nats.h; same 3.4.x guard.
+// FabricNATS writes protocol frames it built (HPUB/PUB) into the buffer under the
+// connection's lock and flushes once at the end of a batch. natsConn_publish with
+// directFlush=false would instead wake nats.c's flusher thread, which then sleeps 1 ms and
+// finds the buffer already written: two context switches per batch for nothing.
+void natsConn_lockAndRetain(natsConnection *nc);
+void natsConn_unlockAndRelease(natsConnection *nc);
+bool natsConn_isClosed(natsConnection *nc);
+bool natsConn_isReconnecting(natsConnection *nc);
+bool natsConn_isDrainingPubs(natsConnection *nc);
+natsStatus natsConn_bufferWrite(natsConnection *nc, const char *buffer, int len);
+natsStatus natsConn_bufferFlush(natsConnection *nc);
 #endif

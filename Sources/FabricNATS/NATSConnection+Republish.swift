@@ -22,8 +22,10 @@ extension NATSConnection {
                 let copy = NATSWireMessage.republish(
                     message.raw, block: message.headerBlock, subject: subject, replyTo: replyTo, setting: headers,
                     bytes: body)
-            else { throw NATSError(.invalidArgument, message: "republish to \(subject): a header cannot be encoded") }
-            defer { NATSMessageMemory.destroy(copy) }
+            else {
+                throw NATSError(
+                    status: NATSWireMessage.refusal(subject: subject, replyTo: replyTo), context: "republish to \(subject)")
+            }
             try check(send(copy, flush: flush), "republish to \(subject)")
             return
         }

@@ -20,6 +20,8 @@ public final class NATSConnection: @unchecked Sendable {
     /// Each publish says whether it is written at once (`NATSOptions.batchWhenBusy` in
     /// force): only then does a `flush: false` make a difference.
     public let flushesPerPublish: Bool
+    /// nats.c's write buffer, written with frames: on a connection that batches.
+    let writer: NATSWriteBuffer?
     private let closed = Atomic<Bool>(false)
 
     /// Connects to the first reachable server of `options.urls`.
@@ -67,6 +69,7 @@ public final class NATSConnection: @unchecked Sendable {
         self.callbacksID = callbacksID
         self.requests = RequestMux()
         self.flushesPerPublish = options.choosesFlushPerPublish
+        self.writer = options.choosesFlushPerPublish ? NATSWriteBuffer(raw: raw) : nil
     }
 
     deinit {
@@ -122,20 +125,14 @@ public final class NATSConnection: @unchecked Sendable {
         -> NATSError?
     {
         let status: natsStatus
-        if let headers, !headers.isEmpty {
-            status = publishMessage(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes, flush: flush)
-        } else if flushesPerPublish {
-            var message: OpaquePointer?
-            status = bytes.withMemoryRebound(to: CChar.self) { chars in
-                // An empty body still gets a valid source pointer for nats.c's copy.
-                let created = natsMsg_create(
-                    &message, subject, Int32(subject.utf8.count), replyTo, Int32(replyTo?.utf8.count ?? 0),
-                    chars.baseAddress ?? UnsafeRawPointer(NATSConnection.emptyBody.utf8Start).assumingMemoryBound(to: CChar.self),
-                    Int32(chars.count), 0)
-                guard created == NATS_OK, let message else { return created }
-                defer { NATSMessageMemory.destroy(message) }
-                return send(message, flush: flush)
+        if NATSWireMessage.isAvailable, flushesPerPublish || !(headers?.isEmpty ?? true) {
+            if let frame = NATSWireMessage.frame(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes) {
+                status = send(frame, flush: flush)
+            } else {
+                status = NATSWireMessage.refusal(subject: subject, replyTo: replyTo)
             }
+        } else if let headers, !headers.isEmpty {
+            status = publishMessage(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)
         } else if let replyTo {
             status = natsConnection_PublishRequest(raw, subject, replyTo, bytes.baseAddress, Int32(bytes.count))
         } else {
@@ -144,16 +141,10 @@ public final class NATSConnection: @unchecked Sendable {
         return status == NATS_OK ? nil : NATSError(status: status, context: "publish to \(subject)")
     }
 
+    /// A message with headers through nats.c's header map: for a nats.c other than 3.4.x.
     private func publishMessage(
-        subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer, flush: Bool
+        subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer
     ) -> natsStatus {
-        if NATSWireMessage.isAvailable {
-            guard let message = NATSWireMessage.make(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes) else {
-                return NATS_INVALID_ARG
-            }
-            defer { NATSMessageMemory.destroy(message) }
-            return send(message, flush: flush)
-        }
         var message: OpaquePointer?
         var status = natsMsg_Create(
             &message, subject, replyTo, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
@@ -164,14 +155,35 @@ public final class NATSConnection: @unchecked Sendable {
         return natsConnection_PublishMsg(raw, message)
     }
 
-    /// A terminating zero byte, the body of an empty message.
-    @usableFromInline static let emptyBody: StaticString = ""
+    /// Publishes a built frame: written at once, unless this connection batches, `flush` is
+    /// false and the caller is a handler of one of its subscriptions (`NATSWriteBuffer`).
+    func send(_ frame: NATSWireFrame, flush: Bool) -> natsStatus {
+        guard let writer else { return send(message: frame, flush: true) }
+        let hold = !flush && writer.isDelivering
+        if let failed = writer.write(CollectionOfOne(frame), flush: !hold) { return failed.first?.status ?? NATS_OK }
+        return send(message: frame, flush: !hold)
+    }
 
-    /// Publishes a built message: written at once unless this connection batches and
-    /// `flush` is false.
-    func send(_ message: OpaquePointer, flush: Bool) -> natsStatus {
+    /// Publishes built frames in one go and flushes once; `failed` hears of each frame
+    /// that could not be sent.
+    func send(_ frames: [NATSWireFrame], failed: (Int, NATSError) -> Void) {
+        if let writer, let refused = writer.write(frames, flush: true) {
+            for (index, status) in refused { failed(index, NATSError(status: status, context: "publish")) }
+            return
+        }
+        for (index, frame) in frames.enumerated() {
+            let status = send(message: frame, flush: index == frames.count - 1)
+            if status != NATS_OK { failed(index, NATSError(status: status, context: "publish")) }
+        }
+    }
+
+    /// Publishes a frame as a nats.c message: on a connection that does not batch, or
+    /// while one reconnects (nats.c keeps it for after the reconnect, within its limit).
+    private func send(message frame: NATSWireFrame, flush: Bool) -> natsStatus {
+        guard let message = frame.message() else { return NATS_NO_MEMORY }
+        defer { NATSMessageMemory.destroy(message) }
         // nil reply: nats.c takes the message's own.
-        flushesPerPublish ? natsConn_publish(raw, message, nil, flush) : natsConnection_PublishMsg(raw, message)
+        return flushesPerPublish ? natsConn_publish(raw, message, nil, flush) : natsConnection_PublishMsg(raw, message)
     }
 
     /// Waits until the server has processed everything published so far.

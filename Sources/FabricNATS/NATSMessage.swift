@@ -60,7 +60,10 @@ public struct NATSMessageView: ~Copyable {
 
     /// True when more messages of the same subscription wait behind this one. A hint (the
     /// reader may queue more at any moment) for handlers that batch their writes.
-    public var moreQueued: Bool {
+    public var moreQueued: Bool { Self.moreQueued(on: subscription) }
+
+    /// True when messages of `subscription` wait to be delivered.
+    static func moreQueued(on subscription: OpaquePointer?) -> Bool {
         guard let subscription else { return false }
         var pending: Int32 = 0
         return natsSubscription_GetPending(subscription, &pending, nil) == NATS_OK && pending > 0

@@ -92,14 +92,23 @@ class SubscriptionSink: @unchecked Sendable {
 /// Runs a synchronous handler on nats.c's delivery thread.
 final class HandlerSink: SubscriptionSink, @unchecked Sendable {
     let handler: @Sendable (borrowing NATSMessageView) -> Void
+    /// The connection's write buffer when it batches: the handler may leave frames in it
+    /// while more messages wait, and the last message of the burst writes them.
+    let writer: NATSWriteBuffer?
 
-    init(handler: @escaping @Sendable (borrowing NATSMessageView) -> Void) {
+    init(handler: @escaping @Sendable (borrowing NATSMessageView) -> Void, writer: NATSWriteBuffer?) {
         self.handler = handler
+        self.writer = writer
     }
 
     override func deliver(_ message: OpaquePointer, subscription: OpaquePointer?) {
         delivered.add(1, ordering: .relaxed)
-        handler(NATSMessageView(raw: message, subscription: subscription))
+        guard let writer else {
+            handler(NATSMessageView(raw: message, subscription: subscription))
+            return
+        }
+        writer.delivering { handler(NATSMessageView(raw: message, subscription: subscription)) }
+        if writer.isHolding, !NATSMessageView.moreQueued(on: subscription) { writer.flushHeld() }
     }
 }
 
@@ -165,7 +174,7 @@ extension NATSConnection {
     public func subscribe(
         to subject: String, queue: String? = nil, handler: @escaping @Sendable (borrowing NATSMessageView) -> Void
     ) throws(NATSError) -> NATSSubscription {
-        try subscribe(subject: subject, queue: queue, sink: HandlerSink(handler: handler))
+        try subscribe(subject: subject, queue: queue, sink: HandlerSink(handler: handler, writer: writer))
     }
 
     /// Subscribes as an `AsyncSequence` whose hand-off holds at most `bufferLimit` messages.

@@ -5,41 +5,52 @@ import FabricCore
 import Glibc
 #endif
 
-/// Builds nats.c messages from a header block encoded here, not through nats.c's header
-/// map (which costs about 10 µs per message with a dozen headers in nats.c 3.4).
+/// Builds messages from a header block encoded here, not through nats.c's header map
+/// (which costs about 10 µs per message with a dozen headers in nats.c 3.4): as frames
+/// (`NATSWireFrame`), and from them nats.c messages.
 ///
-/// Uses nats.c's exported-but-undeclared `natsMsg_create`, so only with the library
-/// version whose signature was verified; `isAvailable` is false otherwise and callers
-/// use the public API.
+/// Uses nats.c's exported-but-undeclared `natsMsg_create` and write buffer, so only with
+/// the library version whose signatures were verified; `isAvailable` is false otherwise and
+/// callers use the public API.
 enum NATSWireMessage {
     /// True when the linked nats.c is 3.4.x.
     static let isAvailable: Bool = (nats_GetVersionNumber() >> 8) == 0x0304
 
-    /// A message with `headers` and `bytes`, or nil when the headers cannot be encoded
-    /// (a name or value with CR, LF or an invalid character; such input is refused).
-    static func make(subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer) -> OpaquePointer? {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(16 + headers.byteCount + headers.count * 4 + bytes.count)
-        buffer.append(contentsOf: "NATS/1.0\r\n".utf8)
-        for field in headers {
-            // nats.c 3.4.1 misparses empty values on receipt: empty means absent.
-            if field.value.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
-            guard isToken(field.name), isValue(field.value) else { return nil }
-            appendField(field.name.utf8, field.value.utf8, to: &buffer)
-        }
-        buffer.append(13)
-        buffer.append(10)
-        let headerLength = buffer.count
-        buffer.append(contentsOf: bytes)
-        var message: OpaquePointer?
-        let status = buffer.withUnsafeBufferPointer { wire in
-            wire.withMemoryRebound(to: CChar.self) { chars in
-                natsMsg_create(
-                    &message, subject, Int32(subject.utf8.count), replyTo, Int32(replyTo?.utf8.count ?? 0), chars.baseAddress,
-                    Int32(chars.count), Int32(headerLength))
+    /// A frame with `headers` (none when empty) and `bytes`, or nil when the headers cannot
+    /// be encoded (a name or value with CR, LF or an invalid character; such input is
+    /// refused) or a subject is invalid.
+    static func frame(subject: String, replyTo: String?, headers: Headers?, bytes: UnsafeRawBufferPointer) -> NATSWireFrame? {
+        let room = NATSWireFrame.lineRoom(subject: subject, replyTo: replyTo)
+        var buffer = [UInt8](repeating: 0, count: room)
+        var headerLength = 0
+        if let headers, !headers.isEmpty {
+            buffer.reserveCapacity(room + 16 + headers.byteCount + headers.count * 4 + bytes.count + 2)
+            buffer.append(contentsOf: "NATS/1.0\r\n".utf8)
+            for field in headers {
+                // nats.c 3.4.1 misparses empty values on receipt: empty means absent.
+                if field.value.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+                guard isToken(field.name), isValue(field.value) else { return nil }
+                appendField(field.name.utf8, field.value.utf8, to: &buffer)
             }
+            buffer.append(13)
+            buffer.append(10)
+            headerLength = buffer.count - room
+        } else {
+            buffer.reserveCapacity(room + bytes.count + 2)
         }
-        return status == NATS_OK ? message : nil
+        buffer.append(contentsOf: bytes)
+        return NATSWireFrame(subject: subject, replyTo: replyTo, buffer: buffer, headerLength: headerLength)
+    }
+
+    /// Why `frame` built nothing: an invalid subject, or else a header that cannot be encoded.
+    static func refusal(subject: String, replyTo: String?) -> natsStatus {
+        NATSWireFrame.isSubject(subject) && (replyTo.map(NATSWireFrame.isSubject) ?? true)
+            ? NATS_INVALID_ARG : NATS_INVALID_SUBJECT
+    }
+
+    /// A nats.c message with `headers` and `bytes` (see `frame`); the caller destroys it.
+    static func make(subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer) -> OpaquePointer? {
+        frame(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)?.message()
     }
 
     /// A copy of a received message for `subject`, its headers carried over in C (no
@@ -47,9 +58,10 @@ enum NATSWireMessage {
     static func republish(
         _ source: OpaquePointer, block sourceBlock: UnsafeRawBufferPointer?, subject: String, replyTo: String?,
         setting: Headers, bytes: UnsafeRawBufferPointer
-    ) -> OpaquePointer? {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1024 + bytes.count)
+    ) -> NATSWireFrame? {
+        let room = NATSWireFrame.lineRoom(subject: subject, replyTo: replyTo)
+        var buffer = [UInt8](repeating: 0, count: room)
+        buffer.reserveCapacity(room + 1024 + bytes.count)
         buffer.append(contentsOf: "NATS/1.0\r\n".utf8)
         var keys: UnsafeMutablePointer<UnsafePointer<CChar>?>?
         var count: Int32 = 0
@@ -80,17 +92,9 @@ enum NATSWireMessage {
         }
         buffer.append(13)
         buffer.append(10)
-        let headerLength = buffer.count
+        let headerLength = buffer.count - room
         buffer.append(contentsOf: bytes)
-        var message: OpaquePointer?
-        let status = buffer.withUnsafeBufferPointer { wire in
-            wire.withMemoryRebound(to: CChar.self) { chars in
-                natsMsg_create(
-                    &message, subject, Int32(subject.utf8.count), replyTo, Int32(replyTo?.utf8.count ?? 0), chars.baseAddress,
-                    Int32(chars.count), Int32(headerLength))
-            }
-        }
-        return status == NATS_OK ? message : nil
+        return NATSWireFrame(subject: subject, replyTo: replyTo, buffer: buffer, headerLength: headerLength)
     }
 
     /// Appends one `name: value` line of a header block.

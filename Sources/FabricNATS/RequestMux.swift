@@ -66,14 +66,15 @@ final class RequestMux: Sendable {
                 let replyTo = prefix + String(id)
                 if let batch, batch.holds, let headers, !headers.isEmpty {
                     precondition(batch.connection === connection, "a publish batch of another connection")
-                    let message = withContiguousBytes(payload) { bytes in
-                        NATSWireMessage.make(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)
+                    let frame = withContiguousBytes(payload) { bytes in
+                        NATSWireMessage.frame(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)
                     }
-                    guard let message else {
-                        complete(id, .failure(NATSError(status: NATS_INVALID_ARG, context: "publish to \(subject)")))
+                    guard let frame else {
+                        let status = NATSWireMessage.refusal(subject: subject, replyTo: replyTo)
+                        complete(id, .failure(NATSError(status: status, context: "publish to \(subject)")))
                         return
                     }
-                    batch.hold(message) { [self] error in complete(id, .failure(error)) }
+                    batch.hold(frame) { [self] error in complete(id, .failure(error)) }
                     return
                 }
                 do throws(NATSError) {

@@ -1,3 +1,4 @@
+import CNATS
 import Dispatch
 import FabricCore
 import FabricTestSupport
@@ -85,6 +86,168 @@ struct BatchedPublishTests {
             let ack = try await jetStream.publish("t.stored", payload: Array("kept".utf8), messageID: "one")
             #expect(ack.stream == "BATCHED" && ack.sequence == 1)
             _ = responder
+        }
+    }
+}
+
+/// `NATSWriteBuffer`: a batching connection writes frames into nats.c's buffer itself and
+/// never wakes nats.c's flusher, so every held frame must be written by something here.
+/// Each test would time out (5 s, against a 20 s ping that would also write the buffer)
+/// if a frame were left behind.
+@Suite("Frames written into nats.c's buffer", .timeLimit(.minutes(2)))
+struct WriteBufferTests {
+    func batching(_ server: NATSServer, name: String = "batching") async throws -> NATSConnection {
+        try await NATSConnection.connect(
+            NATSOptions(
+                urls: [server.url], name: name, reconnectWait: .milliseconds(50), batchWhenBusy: true,
+                globalMessageDelivery: false),
+            logger: Logger(label: "test"))
+    }
+
+    @Test func aFrameIsTheProtocolLineHeadersBodyAndCRLF() throws {
+        var headers = Headers()
+        headers.add("K", "v")
+        let withHeaders = try #require(
+            Array("abc".utf8).withUnsafeBytes {
+                NATSWireMessage.frame(subject: "a.b", replyTo: "r.1", headers: headers, bytes: $0)
+            })
+        #expect(
+            withHeaders.withWire { String(decoding: $0, as: UTF8.self) }
+                == "HPUB a.b r.1 18 21\r\nNATS/1.0\r\nK: v\r\n\r\nabc\r\n")
+        let bare = try #require(
+            [UInt8]().withUnsafeBytes { NATSWireMessage.frame(subject: "a", replyTo: nil, headers: nil, bytes: $0) })
+        #expect(bare.withWire { String(decoding: $0, as: UTF8.self) } == "PUB a 0\r\n\r\n")
+        for subject in ["", "a b", "a\r\nPUB x 1"] {
+            let frame = [UInt8]().withUnsafeBytes {
+                NATSWireMessage.frame(subject: subject, replyTo: nil, headers: nil, bytes: $0)
+            }
+            #expect(frame == nil)
+            #expect(NATSWireMessage.refusal(subject: subject, replyTo: nil) == NATS_INVALID_SUBJECT)
+        }
+    }
+
+    @Test func whatAHandlerLeavesInTheBufferIsWrittenWhenItsBurstEnds() async throws {
+        try await withNATS { server, observer in
+            let relay = try await batching(server)
+            defer { relay.close() }
+            let total = 500
+            let received = try observer.messages(on: "t.left.out", bufferLimit: total)
+            try await observer.flush()
+            // Every publish asks to stay in the buffer; a "quiet" message publishes nothing, so
+            // only the end of the burst can write what came before it.
+            let forwarding = try relay.subscribe(to: "t.left.in") { message in
+                guard message.payload.first != UInt8(ascii: "q") else { return }
+                try? relay.publish("t.left.out", payload: Array(message.payload), flush: false)
+            }
+            try await relay.flush()
+            for index in 0..<total { try observer.publish("t.left.in", payload: Array("\(index)".utf8)) }
+            try observer.publish("t.left.in", payload: Array("quiet".utf8))
+            let messages = await collect(received, count: total, timeout: .seconds(5))
+            #expect(messages.map { Int(String(decoding: $0.payload, as: UTF8.self)) } == Array(0..<total))
+            #expect(await eventually { forwarding.deliveredCount == total + 1 })
+        }
+    }
+
+    @Test func aBurstEndsWithAFlushOfWhatItsHandlersHeld() async throws {
+        try await withNATS { server, observer in
+            let relay = try await batching(server)
+            defer { relay.close() }
+            let writer = try #require(relay.writer)
+            let received = try observer.messages(on: "t.held")
+            try await observer.flush()
+            try await relay.flush()
+            // Checked within milliseconds of connecting: nats.c's PONG to the server's first
+            // PING (2 s after connecting) would write the buffer too.
+            writer.delivering { try? relay.publish("t.held", payload: Array("one".utf8), flush: false) }
+            #expect(writer.isHolding)
+            #expect(natsConnection_Buffered(relay.raw) > 0)
+            // The sink of a subscription whose queue is empty ends the burst.
+            let sink = HandlerSink(
+                handler: { _ in try? relay.publish("t.held", payload: Array("two".utf8), flush: false) }, writer: writer)
+            var created: OpaquePointer?
+            #expect(natsMsg_Create(&created, "t.in", nil, "x", 1) == NATS_OK)
+            let message = try #require(created)
+            sink.deliver(message, subscription: nil)
+            natsMsg_Destroy(message)
+            #expect(!writer.isHolding)
+            #expect(natsConnection_Buffered(relay.raw) == 0)
+            #expect(await collect(received, count: 2, timeout: .seconds(5)).map(\.text) == ["one", "two"])
+        }
+    }
+
+    @Test func aPublishOutsideItsOwnHandlersIsWrittenAtOnceWhateverItAsks() async throws {
+        try await withNATS { server, observer in
+            let first = try await batching(server, name: "first")
+            let second = try await batching(server, name: "second")
+            defer {
+                first.close()
+                second.close()
+            }
+            let received = try observer.messages(on: "t.now")
+            try await observer.flush()
+            // From a task: no burst of this connection will ever end to write it.
+            try first.publish("t.now", payload: Array("task".utf8), flush: false)
+            #expect(await collect(received, count: 1, timeout: .seconds(5)).first?.text == "task")
+            // From a handler of another connection's subscription: that burst does not write
+            // this connection's buffer.
+            let relay = try second.subscribe(to: "t.hop") { message in
+                try? first.publish("t.now", payload: Array(message.payload), flush: false)
+            }
+            try await second.flush()
+            try observer.publish("t.hop", payload: Array("hop".utf8))
+            #expect(await collect(received, count: 1, timeout: .seconds(5)).first?.text == "hop")
+            _ = relay
+        }
+    }
+
+    @Test func aMessagePastMaxPayloadIsRefusedAndTheConnectionStays() async throws {
+        try await withNATS { server, observer in
+            let connection = try await batching(server)
+            defer { connection.close() }
+            var events = connection.events.makeAsyncIterator()
+            var headers = Headers()
+            headers.add("Fabric-Id", String(repeating: "x", count: 200))
+            // The body alone fits (nats.c's own check); with the headers it does not, and the
+            // server would close a connection that sent it.
+            let body = [UInt8](repeating: 1, count: connection.maxPayload - 100)
+            #expect {
+                try connection.publish("t.big", headers: headers, payload: body)
+            } throws: { ($0 as? NATSError)?.code == .payloadTooLarge }
+            let turn = PublishBatchTests.Turn()
+            let batch = NATSPublishBatch(connection: connection, atEndOfTurn: turn.schedule)
+            let refused = Task {
+                try await connection.request("t.big", headers: headers, payload: body, timeout: .seconds(30), batch: batch)
+            }
+            #expect(await eventually { batch.heldCount == 1 })
+            turn.end()
+            await #expect { try await refused.value } throws: { ($0 as? NATSError)?.code == .payloadTooLarge }
+            let received = try observer.messages(on: "t.small")
+            try await observer.flush()
+            try connection.publish("t.small", headers: PublishBatchTests.envelopeHeaders(), payload: Array("ok".utf8))
+            #expect(await collect(received, count: 1, timeout: .seconds(5)).first?.text == "ok")
+            #expect(connection.isConnected)
+            try await connection.flush()
+            connection.close()
+            #expect(await nextMatching(&events) { $0 == .closed })
+            #expect(throws: NATSError.self) { try connection.publish("t.small", payload: [1]) }
+        }
+    }
+
+    @Test func aPublishWhileReconnectingLeavesOnceReconnected() async throws {
+        try await withNATS { server, _ in
+            let connection = try await batching(server)
+            defer { connection.close() }
+            let received = try connection.messages(on: "t.later")
+            try await connection.flush()
+            var events = connection.events.makeAsyncIterator()
+            await server.kill9()
+            #expect(await nextMatching(&events) { $0 == .disconnected })
+            // nats.c keeps it in its reconnect buffer; the subscription is renewed first.
+            try connection.publish("t.later", headers: PublishBatchTests.envelopeHeaders("kept"), payload: Array("x".utf8))
+            try await server.restart()
+            #expect(await nextMatching(&events) { if case .reconnected = $0 { true } else { false } })
+            let messages = await collect(received, count: 1, timeout: .seconds(10))
+            #expect(messages.first?.headers["Fabric-Id"] == "kept")
         }
     }
 }
