@@ -8,7 +8,9 @@ import NIOHTTP2
 /// nio-http2's `NIOHTTP2Handler` in front of it keeps the protocol's state, checks the frames
 /// and header blocks, and buffers what flow control holds back. What the multiplexer would do
 /// besides is done here: giving the client window back as its data is taken, and ending a
-/// stream whose response went out before its request did.
+/// stream whose response went out before its request did. So is what nio-http2's connection
+/// management handler would do: closing idle and old connections, and the graceful close
+/// (`HTTP2ConnectionHandler+Closing.swift`).
 final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -46,39 +48,74 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     private let graceTimeout: TimeAmount?
     /// The close that ends the grace period after the connection's first GOAWAY.
     private var graceClose: Scheduled<Void>?
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     /// The check for requests not received in time, while one is being read.
     private var sweep: Scheduled<Void>?
     /// nio-http2 has sent a GOAWAY for a connection error.
     private var connectionFailed = false
     /// A WINDOW_UPDATE for the connection is written but not yet taken by the socket.
     private var updatingConnection = false
+    /// Closes a connection without a stream for this long; nil: never.
+    let idleTimeout: TimeAmount?
+    /// Closes a connection this old, gracefully; nil: never.
+    let maxAge: TimeAmount?
+    /// Since when no stream has been open; nil while one is.
+    var idleSince: NIODeadline? = .now()
+    /// The check for an idle connection, and the end of an old one.
+    var idleCheck: Scheduled<Void>?
+    var ageLimit: Scheduled<Void>?
+    /// The highest stream the client opened.
+    var lastStreamID = HTTP2StreamID.rootStream
+    /// How far the graceful close has come.
+    var closing = Closing.open
+    /// Timers started (on `channelActive`, or at once on a channel already active).
+    var started = false
 
     /// Hands complete requests to `start`; a body past `bodyLimit` is handed over at once
     /// with its first `bodyLimit + 1` bytes or more, for the responder to refuse.
     /// A request not received in full within `requestTimeout` is answered 408; the
     /// connection is closed `graceTimeout` after its first GOAWAY.
-    init(bodyLimit: Int, streamWindow: Int, requestTimeout: TimeAmount, graceTimeout: TimeAmount?) {
+    /// A connection without a stream for `idleTimeout`, or `maxAge` old, is closed gracefully.
+    init(
+        bodyLimit: Int, streamWindow: Int, requestTimeout: TimeAmount, graceTimeout: TimeAmount?,
+        idleTimeout: TimeAmount? = nil, maxAge: TimeAmount? = nil
+    ) {
         self.bodyLimit = bodyLimit
         self.streamWindow = streamWindow
         self.requestTimeout = requestTimeout
         self.graceTimeout = graceTimeout
+        self.idleTimeout = idleTimeout
+        self.maxAge = maxAge
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // On the TLS listener this handler comes after ALPN, to a channel already active.
+        if context.channel.isActive { startTimers(context: context) }
+    }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        sweep?.cancel()
-        graceClose?.cancel()
+        cancelTimers()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startTimers(context: context)
+        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         for stream in streams.values where !stream.answered { stream.task?.cancel() }
         streams.removeAll()
+        cancelTimers()
+        context.fireChannelInactive()
+    }
+
+    private func cancelTimers() {
         sweep?.cancel()
         graceClose?.cancel()
-        context.fireChannelInactive()
+        idleCheck?.cancel()
+        ageLimit?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -86,6 +123,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         switch frame.payload {
         case .headers(let headers): received(headers, on: frame.streamID, context: context)
         case .data(let data): received(data, on: frame.streamID, context: context)
+        case .ping(let data, ack: true): receivedPingAck(data, context: context)
         default: break
         }
     }
@@ -96,9 +134,11 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         } else if let event = event as? StreamClosedEvent {
             // A stream reset before its answer ended: the client is gone, and so is the
             // reason to go on (an event stream ends at once; others stop where they can).
-            if let stream = streams.removeValue(forKey: event.streamID), !stream.answered, event.reason != nil {
+            if let stream = removeStream(event.streamID, context: context), !stream.answered, event.reason != nil {
                 stream.task?.cancel()
             }
+        } else if event is ChannelShouldQuiesceEvent {
+            startClosing(context: context)
         } else if case ChannelEvent.inputClosed = event {
             // The listener allows half-closed sockets (for HTTP/1.1); an HTTP/2 client that
             // stops sending has gone, and nothing more can be answered.
@@ -115,6 +155,24 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         if !connectionFailed, error is any NIOHTTP2Error || error is NIOHTTP2Errors.StreamError { return }
         context.close(promise: nil)
     }
+
+    /// Takes a stream out of the table; the connection may then be idle, or done closing.
+    @discardableResult
+    private func removeStream(_ id: HTTP2StreamID, context: ChannelHandlerContext) -> OpenStream? {
+        guard let stream = streams.removeValue(forKey: id) else { return nil }
+        streamGone(context: context)
+        return stream
+    }
+
+    /// A stream has left the table.
+    private func streamGone(context: ChannelHandlerContext) {
+        guard streams.isEmpty else { return }
+        idleSince = .now()
+        if closing == .closing { closeSoon(context: context) }
+    }
+
+    /// True while a stream is being read or answered.
+    var hasStreams: Bool { !streams.isEmpty }
 
     /// nio-http2's report of each frame it writes (this handler is its frame delegate).
     func wroteFrame(_ frame: HTTP2Frame) {
@@ -145,6 +203,8 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
             return
         }
         streams[id] = OpenStream(head: head, remoteClosed: headers.endStream, opened: .now())
+        idleSince = nil
+        if id > lastStreamID { lastStreamID = id }
         // A declared length past the limit is refused before a byte of the body is read.
         let declared = head.headerFields[.contentLength].flatMap(Int.init) ?? 0
         if headers.endStream || declared > bodyLimit {
@@ -166,6 +226,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
             if stream.dropped > 2 * bodyLimit {
                 write(id, .rstStream(stream.answered ? .noError : .cancel), promise: nil, context)
                 context.flush()
+                streamGone(context: context)
                 return
             }
         } else if case .byteBuffer(let bytes) = data.data {
@@ -243,7 +304,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
                 answerItself(id, .requestTimeout, reason: reason, context: context)
             }
             // Answered, and the client has not finished sending in time: stop it (RFC 9113 §8.1).
-            streams.removeValue(forKey: id)
+            removeStream(id, context: context)
             write(id, .rstStream(.noError), promise: nil, context)
         }
         context.flush()
@@ -334,7 +395,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     /// Ends a stream whose response cannot be completed.
     func reset(_ id: HTTP2StreamID) {
         guard let context, streams[id] != nil else { return }
-        streams.removeValue(forKey: id)
+        removeStream(id, context: context)
         context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.internalError))), promise: nil)
     }
 

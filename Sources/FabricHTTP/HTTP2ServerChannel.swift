@@ -36,7 +36,9 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
     func configure(_ channel: any Channel, logger: Logger) throws -> Value {
         let handler = HTTP2ConnectionHandler(
             bodyLimit: bodyLimit, streamWindow: Self.streamWindow, requestTimeout: TimeAmount(limits.idleTimeout),
-            graceTimeout: limits.gracefulCloseTimeout > .zero ? TimeAmount(limits.gracefulCloseTimeout) : nil)
+            graceTimeout: limits.gracefulCloseTimeout > .zero ? TimeAmount(limits.gracefulCloseTimeout) : nil,
+            idleTimeout: limits.idleTimeout > .zero ? TimeAmount(limits.idleTimeout) : nil,
+            maxAge: limits.maxConnectionAge > .zero ? TimeAmount(limits.maxConnectionAge) : nil)
         let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         let executor = EventLoopExecutor(channel.eventLoop)
         let answerer = self.answerer
@@ -52,27 +54,11 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
             HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.maxConcurrentStreams),
             HTTP2Setting(parameter: .maxHeaderListSize, value: headerListSize),
         ]
-        let management = NIOHTTP2ServerConnectionManagementHandler(
-            eventLoop: channel.eventLoop,
-            configuration: .init(
-                maxIdleTime: limits.idleTimeout > .zero ? TimeAmount(limits.idleTimeout) : nil,
-                maxAge: limits.maxConnectionAge > .zero ? TimeAmount(limits.maxConnectionAge) : nil,
-                // The grace period is `HTTP2ConnectionHandler`'s, counted from the first GOAWAY.
-                maxGraceTime: nil,
-                keepalive: nil))
         let pipeline = channel.pipeline.syncOperations
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = settings
-        let filter = HTTP2StreamEventFilter()
         try pipeline.addHandler(NIOHTTP2Handler(mode: .server, frameDelegate: handler, connectionConfiguration: connection))
-        try pipeline.addHandler(filter)
-        try pipeline.addHandler(management)
         try pipeline.addHandler(handler)
-        if channel.isActive {
-            // On the TLS listener these handlers come after ALPN, to a channel already active;
-            // the management handler starts its idle and age timers only on `channelActive`.
-            try pipeline.context(handler: filter).fireChannelActive()
-        }
         return Value(channel: channel, handler: bound)
     }
 

@@ -35,15 +35,26 @@ struct NATSWireFrame: Sendable {
         !subject.isEmpty && subject.utf8.allSatisfy { $0 > 32 && $0 != 127 }
     }
 
-    /// Completes a frame from `buffer`: `lineRoom` bytes, then the header block
-    /// (`headerLength` bytes, 0 for none) and the body. Nil for an invalid subject.
+    /// An empty buffer for a frame: `capacity` bytes or more, its first `room` (`lineRoom`)
+    /// kept for the protocol line.
+    static func buffer(room: Int, capacity: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: max(room, capacity)) { bytes, count in
+            bytes.baseAddress!.initialize(repeating: 0, count: room)
+            count = room
+        }
+    }
+
+    /// Completes a frame from `buffer` (see `buffer(room:capacity:)`): the room for the
+    /// protocol line, then the header block (`headerLength` bytes, 0 for none) and the
+    /// body. Nil for an invalid subject (`isSubject`).
     init?(subject: String, replyTo: String?, buffer: consuming [UInt8], headerLength: Int) {
-        guard Self.isSubject(subject), replyTo.map(Self.isSubject) ?? true else { return nil }
+        guard !subject.isEmpty, replyTo?.isEmpty != true else { return nil }
         let headerStart = Self.lineRoom(subject: subject, replyTo: replyTo)
         let payloadLength = buffer.count - headerStart - headerLength
         buffer.append(13)
         buffer.append(10)
         var index = headerStart
+        var valid = true
         buffer.withUnsafeMutableBufferPointer { bytes in
             func put(_ byte: UInt8) {
                 index -= 1
@@ -56,6 +67,12 @@ struct NATSWireFrame: Sendable {
                     rest /= 10
                 } while rest > 0
             }
+            func put(subject: String) {
+                for byte in subject.utf8.reversed() {
+                    if byte <= 32 || byte == 127 { valid = false }
+                    put(byte)
+                }
+            }
             // Written backwards, ending where the header block starts.
             put(10)
             put(13)
@@ -66,13 +83,14 @@ struct NATSWireFrame: Sendable {
             }
             put(32)
             if let replyTo {
-                for byte in replyTo.utf8.reversed() { put(byte) }
+                put(subject: replyTo)
                 put(32)
             }
-            for byte in subject.utf8.reversed() { put(byte) }
+            put(subject: subject)
             put(32)
             for byte in (headerLength > 0 ? "HPUB" : "PUB").utf8.reversed() { put(byte) }
         }
+        guard valid else { return nil }
         self.bytes = buffer
         self.start = index
         self.headerStart = headerStart

@@ -21,10 +21,10 @@ enum NATSWireMessage {
     /// refused) or a subject is invalid.
     static func frame(subject: String, replyTo: String?, headers: Headers?, bytes: UnsafeRawBufferPointer) -> NATSWireFrame? {
         let room = NATSWireFrame.lineRoom(subject: subject, replyTo: replyTo)
-        var buffer = [UInt8](repeating: 0, count: room)
+        let fields = headers.map { 12 + $0.byteCount + $0.count * 4 } ?? 0
+        var buffer = NATSWireFrame.buffer(room: room, capacity: room + fields + bytes.count + 2)
         var headerLength = 0
         if let headers, !headers.isEmpty {
-            buffer.reserveCapacity(room + 16 + headers.byteCount + headers.count * 4 + bytes.count + 2)
             buffer.append(contentsOf: "NATS/1.0\r\n".utf8)
             for field in headers {
                 // nats.c 3.4.1 misparses empty values on receipt: empty means absent.
@@ -35,8 +35,6 @@ enum NATSWireMessage {
             buffer.append(13)
             buffer.append(10)
             headerLength = buffer.count - room
-        } else {
-            buffer.reserveCapacity(room + bytes.count + 2)
         }
         buffer.append(contentsOf: bytes)
         return NATSWireFrame(subject: subject, replyTo: replyTo, buffer: buffer, headerLength: headerLength)
@@ -60,8 +58,8 @@ enum NATSWireMessage {
         setting: Headers, bytes: UnsafeRawBufferPointer
     ) -> NATSWireFrame? {
         let room = NATSWireFrame.lineRoom(subject: subject, replyTo: replyTo)
-        var buffer = [UInt8](repeating: 0, count: room)
-        buffer.reserveCapacity(room + 1024 + bytes.count)
+        let block = (sourceBlock?.count ?? 1024) + 12 + setting.byteCount + setting.count * 4
+        var buffer = NATSWireFrame.buffer(room: room, capacity: room + block + bytes.count + 2)
         buffer.append(contentsOf: "NATS/1.0\r\n".utf8)
         var keys: UnsafeMutablePointer<UnsafePointer<CChar>?>?
         var count: Int32 = 0

@@ -67,6 +67,25 @@ struct HTTP2ConnectionTests {
         }
     }
 
+    @Test func oldAndIdleConnectionsCloseWithTwoGoAwaysOnceTheirStreamsEnd() async throws {
+        // The grace time is longer than the peer waits (10 s): each close must follow the
+        // client's answer to the PING after the first GOAWAY and the end of the last stream.
+        let maxStream = Double(Int32.max)
+        try await Self.withPeers(yaml: "limits: { max_connection_age: 1s, graceful_close_timeout: 60s }") { _, peer in
+            // The event stream is open when the connection comes of age: it is served on; the
+            // second GOAWAY names it as the last, and the connection closes when it ends.
+            let old = try await peer("close", "stream").event("closed")
+            #expect(old?["answered"] == .bool(true))
+            #expect(PythonPeer.integers(old, "goaways").map(Double.init) == [maxStream, 0, 1, 0])
+            #expect(old?["closed"] == .bool(true))
+        }
+        try await Self.withPeers(yaml: "limits: { idle_timeout: 1s, graceful_close_timeout: 60s }") { _, peer in
+            let idle = try await peer("close", "none").event("closed")
+            #expect(PythonPeer.integers(idle, "goaways").map(Double.init) == [maxStream, 0, 0, 0])
+            #expect(idle?["closed"] == .bool(true))
+        }
+    }
+
     /// Runs `body` against an adapter configured with `yaml`, with a starter of `h2peer.py` modes.
     private static func withPeers(
         yaml: String,

@@ -9,7 +9,12 @@ Usage: h2peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation
   garbage                   a DATA frame on stream 0 (a connection error): the GOAWAY, and the close
   tlsidle                   h2 over TLS (ALPN), no stream at all: the GOAWAY, and the close (this
                             client never answers the server's PING after the GOAWAY)
+  close stream|none         raw frames, a client that answers the PING after a GOAWAY (h2 would
+                            not): with an event stream open (reset after the second GOAWAY) or
+                            none, the GOAWAYs of the server's graceful close, and the close
 """
+
+import struct
 
 import json
 import socket
@@ -197,8 +202,60 @@ def main():
         except h2.exceptions.ProtocolError:
             pass
         emit("closed", goaway=client.goaway, closed=client.closed)
+    elif mode == "close":
+        close_with_raw_frames(port, token, sys.argv[4] == "stream")
     else:
         raise SystemExit("unknown mode " + mode)
+
+
+def close_with_raw_frames(port, token, open_stream):
+    import hpack
+
+    def frame(kind, flags, stream, payload=b""):
+        return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+
+    sock = socket.create_connection(("127.0.0.1", port))
+    # Longer than the server needs, shorter than the test's grace time: a close that waits
+    # for the grace timer is reported as no close.
+    sock.settimeout(10)
+    sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0))
+    if open_stream:
+        block = hpack.Encoder().encode([
+            (":method", "GET"), (":scheme", "http"), (":authority", "127.0.0.1"),
+            (":path", "/v1/events?topic=h2.close"), ("authorization", "Bearer " + token)])
+        sock.sendall(frame(1, 0x5, 1, block))  # HEADERS, END_STREAM: the answer keeps the stream open
+    buffer, goaways, answered, closed = b"", [], False, False
+    try:
+        while not closed:
+            data = sock.recv(65536)
+            if not data:
+                closed = True
+                break
+            buffer += data
+            while len(buffer) >= 9 and len(buffer) >= 9 + int.from_bytes(buffer[:3], "big"):
+                length = int.from_bytes(buffer[:3], "big")
+                kind, flags = buffer[3], buffer[4]
+                stream = int.from_bytes(buffer[5:9], "big") & 0x7FFFFFFF
+                payload, buffer = buffer[9:9 + length], buffer[9 + length:]
+                if kind == 4 and not flags & 1:
+                    sock.sendall(frame(4, 1, 0))  # SETTINGS ACK
+                elif kind == 6 and not flags & 1:
+                    sock.sendall(frame(6, 1, 0, payload))  # PING ACK
+                elif kind == 1 and stream == 1:
+                    answered = True
+                elif kind == 7:
+                    goaways += [int.from_bytes(payload[:4], "big") & 0x7FFFFFFF, int.from_bytes(payload[4:8], "big")]
+                else:
+                    continue
+                # The stream, served on through the close, is ended once both GOAWAYs are in.
+                if open_stream and answered and len(goaways) == 4:
+                    sock.sendall(frame(3, 0, 1, struct.pack(">I", 8)))  # RST_STREAM CANCEL
+                    open_stream = False
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        closed = True
+    emit("closed", goaways=goaways, answered=answered, closed=closed)
 
 
 if __name__ == "__main__":
