@@ -37,10 +37,14 @@ enum HTTP2HeaderBlock {
         var headers = HPACKHeaders()
         headers.reserveCapacity(head.headerFields.count + 1)
         headers.add(name: ":status", value: String(head.status.code))
-        for field in head.headerFields where !connectionSpecific.contains(field.name) {
-            headers.add(
-                name: field.name.canonicalName, value: field.value,
-                indexing: field.indexingStrategy == .disallow ? .neverIndexed : .indexable)
+        for field in head.headerFields where !isConnectionSpecific(field.name) {
+            let indexing: HPACKIndexing
+            switch field.indexingStrategy {
+            case .disallow: indexing = .neverIndexed
+            case .avoid: indexing = .nonIndexable
+            default: indexing = .indexable
+            }
+            headers.add(name: field.name.canonicalName, value: field.value, indexing: indexing)
         }
         return headers
     }
@@ -48,13 +52,17 @@ enum HTTP2HeaderBlock {
     /// The header block of trailers.
     static func trailers(_ fields: HTTPFields) -> HPACKHeaders {
         var headers = HPACKHeaders()
-        for field in fields where !connectionSpecific.contains(field.name) {
+        for field in fields where !isConnectionSpecific(field.name) {
             headers.add(name: field.name.canonicalName, value: field.value)
         }
         return headers
     }
 
-    private static let connectionSpecific: Set<HTTPField.Name> = [
-        .connection, .transferEncoding, .upgrade, HTTPField.Name("keep-alive")!, HTTPField.Name("proxy-connection")!,
-    ]
+    /// Fields of a connection, not a message: HTTP/2 forbids them.
+    private static func isConnectionSpecific(_ name: HTTPField.Name) -> Bool {
+        switch name.canonicalName {
+        case "connection", "transfer-encoding", "upgrade", "keep-alive", "proxy-connection": true
+        default: false
+        }
+    }
 }

@@ -33,8 +33,14 @@ struct RequestTrace: Sendable {
 
     /// Adds the correlation id and trace parent to an answer's headers.
     func stamp(_ headers: inout HTTPFields) {
-        headers[HTTPHeader.correlationID] = correlationID
-        headers[HTTPHeader.traceparent] = traceparent
+        // Unique to each answer: kept out of HPACK's dynamic table, which they would fill
+        // for nothing (and nio-http2 searches it linearly for every field it encodes).
+        var correlation = HTTPField(name: HTTPHeader.correlationID, value: correlationID)
+        correlation.indexingStrategy = .avoid
+        headers[fields: HTTPHeader.correlationID] = [correlation]
+        var trace = HTTPField(name: HTTPHeader.traceparent, value: traceparent)
+        trace.indexingStrategy = .avoid
+        headers[fields: HTTPHeader.traceparent] = [trace]
     }
 
     /// Copies both into an envelope.
