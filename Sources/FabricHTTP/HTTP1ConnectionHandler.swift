@@ -110,9 +110,9 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
             if Self.asksToClose(head.headerFields) { closeAfterResponse = true }
             // A declared length past the limit is refused before a byte of the body is read;
             // a client that waits to hear it may send its body is told to (RFC 9110 §10.1.1).
-            if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > bodyLimit {
+            if let declared = head.headerFields.value(.contentLength).flatMap(Int.init), declared > bodyLimit {
                 dispatch()
-            } else if head.headerFields[.expect].map({ Self.equalsIgnoringCase($0.utf8, "100-continue".utf8) }) == true {
+            } else if head.headerFields.value(.expect).map({ Self.equalsIgnoringCase($0.utf8, "100-continue".utf8) }) == true {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
             }
         case .body(let bytes):
@@ -189,7 +189,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         if var head {
             if Self.asksToClose(head.headerFields) { closeAfterResponse = true }
             if closeAfterResponse { head.headerFields[.connection] = "close" }
-            streaming = !end && head.headerFields[.contentLength] == nil
+            streaming = !end && head.headerFields.value(.contentLength) == nil
             context.write(wrapOutboundOut(.head(head)), promise: body == nil && !end ? promise : nil)
         }
         if let body {

@@ -206,7 +206,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         idleSince = nil
         if id > lastStreamID { lastStreamID = id }
         // A declared length past the limit is refused before a byte of the body is read.
-        let declared = head.headerFields[.contentLength].flatMap(Int.init) ?? 0
+        let declared = head.headerFields.value(.contentLength).flatMap(Int.init) ?? 0
         if headers.endStream || declared > bodyLimit {
             dispatch(id)
         } else if sweep == nil {

@@ -14,7 +14,7 @@ extension HTTPIngress {
         guard let cache else {
             return answer(await send(subject, headers, payload, timeout: timeout), timeout: timeout, trace: trace)
         }
-        let revalidate = request.headers[.cacheControl].map { $0.lowercased().contains("no-cache") } ?? false
+        let revalidate = request.headers.value(.cacheControl).map { $0.lowercased().contains("no-cache") } ?? false
         let result = await cache.serve(
             type: type, query: payload, forwarded: forwarded, claims: claims, revalidate: revalidate,
             fetch: { await self.send(subject, headers, payload, timeout: timeout) },
@@ -51,7 +51,7 @@ extension HTTPIngress {
         // Never `public`: the answer was given to an authenticated caller.
         headers[.cacheControl] = "private, max-age=\(entry.maxAge(at: now))"
         headers[HTTPHeader.cacheStatus] = label
-        if let condition = request.headers[.ifNoneMatch], entry.matches(ifNoneMatch: condition) {
+        if let condition = request.headers.value(.ifNoneMatch), entry.matches(ifNoneMatch: condition) {
             trace.stamp(&headers)
             return Response(status: .notModified, headers: headers)
         }

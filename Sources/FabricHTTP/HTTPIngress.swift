@@ -103,12 +103,12 @@ final class HTTPIngress: Sendable {
         }
         let claims: Claims
         do {
-            claims = try await verifier.verify(authorization: request.headers[.authorization])
+            claims = try await verifier.verify(authorization: request.headers.value(.authorization))
         } catch {
             metrics.authFailure(error.code)
             return HTTPAnswer.unauthorized(error, trace: trace)
         }
-        guard let timeout = HTTPIngress.timeout(request.headers[HTTPHeader.requestTimeout], config: config) else {
+        guard let timeout = HTTPIngress.timeout(request.headers.value(HTTPHeader.requestTimeout), config: config) else {
             return HTTPAnswer.failure(.rejected, "Request-Timeout is seconds (2.5) or a duration (250ms)", trace: trace)
         }
         let payload: [UInt8]
@@ -117,7 +117,7 @@ final class HTTPIngress: Sendable {
         case .failure(let refusal): return refusal.response(trace)
         }
         var envelope = Envelope(type: type, source: context.isHTTP2 ? .h2 : .http, payload: payload)
-        if let key = request.headers[HTTPHeader.idempotencyKey] {
+        if let key = request.headers.value(HTTPHeader.idempotencyKey) {
             guard !key.isEmpty, key.utf8.count <= 255, RequestTrace.isVisible(key, spaces: false) else {
                 return HTTPAnswer.failure(.rejected, "Idempotency-Key is 1 to 255 visible ASCII characters", trace: trace)
             }
@@ -130,8 +130,8 @@ final class HTTPIngress: Sendable {
         envelope.expect = kind == .publish ? .ack : .reply
         // From the envelope's own time, so Fabric-Deadline − Fabric-Time is exactly the timeout.
         envelope.deadline = envelope.time &+ UInt64(max(1, timeout.milliseconds))
-        envelope.contentType = kind == .query ? "application/json" : request.headers[.contentType]
-        if let session = request.headers[HTTPHeader.session], HTTPIngress.isValidSession(session) {
+        envelope.contentType = kind == .query ? "application/json" : request.headers.value(.contentType)
+        if let session = request.headers.value(HTTPHeader.session), HTTPIngress.isValidSession(session) {
             envelope.client = FabricNames.clientID(principal: claims.principal, session: session)
         }
         var forwardedHeaders: [ForwardedHeader] = []
@@ -265,7 +265,9 @@ final class HTTPIngress: Sendable {
             return payload.count <= bodyLimit ? .success(payload) : .failure(tooLarge)
         }
         // Refuse a declared size at once, before reading a byte of it.
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit { return .failure(tooLarge) }
+        if let declared = request.headers.value(.contentLength).flatMap(Int.init), declared > bodyLimit {
+            return .failure(tooLarge)
+        }
         do {
             let buffer = try await request.body.collect(upTo: bodyLimit)
             return .success(Array(buffer.readableBytesView))

@@ -15,14 +15,14 @@ struct RequestTrace: Sendable {
     let tracestate: String?
 
     init(headers: HTTPFields) {
-        if let given = headers[HTTPHeader.correlationID], RequestTrace.isValidCorrelationID(given) {
+        if let given = headers.value(HTTPHeader.correlationID), RequestTrace.isValidCorrelationID(given) {
             correlationID = given
         } else {
             correlationID = FabricID.generate()
         }
-        if let parent = TraceParent.validated(headers[HTTPHeader.traceparent]) {
+        if let parent = TraceParent.validated(headers.value(HTTPHeader.traceparent)) {
             traceparent = parent
-            tracestate = headers[HTTPHeader.tracestate].flatMap {
+            tracestate = headers.value(HTTPHeader.tracestate).flatMap {
                 $0.utf8.count <= 512 && RequestTrace.isVisible($0, spaces: true) ? $0 : nil
             }
         } else {

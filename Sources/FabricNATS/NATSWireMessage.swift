@@ -27,10 +27,7 @@ enum NATSWireMessage {
         if let headers, !headers.isEmpty {
             buffer.append(contentsOf: "NATS/1.0\r\n".utf8)
             for field in headers {
-                // nats.c 3.4.1 misparses empty values on receipt: empty means absent.
-                if field.value.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
-                guard isToken(field.name), isValue(field.value) else { return nil }
-                appendField(field.name.utf8, field.value.utf8, to: &buffer)
+                guard append(name: field.name, value: field.value, to: &buffer) else { return nil }
             }
             buffer.append(13)
             buffer.append(10)
@@ -84,9 +81,8 @@ enum NATSWireMessage {
                 free(UnsafeMutableRawPointer(mutating: values))
             }
         }
-        for field in setting where !field.value.isEmpty {
-            guard isToken(field.name), isValue(field.value) else { return nil }
-            appendField(field.name.utf8, field.value.utf8, to: &buffer)
+        for field in setting {
+            guard append(name: field.name, value: field.value, to: &buffer) else { return nil }
         }
         buffer.append(13)
         buffer.append(10)
@@ -103,6 +99,30 @@ enum NATSWireMessage {
         buffer.append(contentsOf: value)
         buffer.append(13)
         buffer.append(10)
+    }
+
+    /// Appends the line `name: value`, checked (`isToken`, `isValue`) on the bytes as they
+    /// are copied; nothing for a blank value (nats.c 3.4.1 misparses empty values on receipt:
+    /// empty means absent). False for a field that cannot be encoded.
+    private static func append(name: String, value: String, to buffer: inout [UInt8]) -> Bool {
+        withUTF8(value) { value in
+            guard value.contains(where: { $0 != 32 && $0 != 9 }) else { return true }
+            guard !value.contains(where: { $0 == 13 || $0 == 10 }) else { return false }
+            return withUTF8(name) { name in
+                guard !name.isEmpty, !name.contains(where: { $0 <= 32 || $0 >= 127 || $0 == UInt8(ascii: ":") }) else {
+                    return false
+                }
+                appendField(name, value, to: &buffer)
+                return true
+            }
+        }
+    }
+
+    /// The UTF-8 bytes of `string`, in place for a native string.
+    private static func withUTF8<Result>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = string
+        return copy.withUTF8(body)
     }
 
     /// Header names: visible ASCII without ':' (RFC 7230 tokens are a subset).
