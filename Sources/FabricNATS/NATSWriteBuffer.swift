@@ -20,6 +20,14 @@ final class NATSWriteBuffer: @unchecked Sendable {
     // under the connection's lock; `holding` is atomic.
     private let raw: OpaquePointer
     private let holding = Atomic<Bool>(false)
+    /// When the oldest frame still in the buffer was left there (monotonic ns); 0 for none.
+    /// Read and written under the connection's lock.
+    private let heldSince = Atomic<UInt64>(0)
+
+    /// Longest a frame waits in the buffer for its burst to end. Under steady load a
+    /// subscription's queue may not empty for milliseconds; nats.c's flusher, which this
+    /// replaces, bounded the wait at about 1 ms.
+    static let holdLimit: UInt64 = 200_000
 
     /// Which write buffer's subscription the current thread is delivering to.
     private static let delivering: pthread_key_t = {
@@ -84,17 +92,34 @@ final class NATSWriteBuffer: @unchecked Sendable {
             }
         }
         guard refused == nil else { return failed }
+        var flush = flush
+        if !flush, lastWritten != nil {
+            let now = Self.now()
+            let since = heldSince.load(ordering: .relaxed)
+            if since == 0 {
+                heldSince.store(now, ordering: .relaxed)
+                holding.store(true, ordering: .releasing)
+            } else if now &- since >= Self.holdLimit {
+                flush = true
+            }
+        }
         if flush {
             // Also writes what earlier frames of a burst left in the buffer.
             let status = natsConn_bufferFlush(raw)
+            heldSince.store(0, ordering: .relaxed)
             holding.store(false, ordering: .releasing)
             // As with nats.c's publish, the write that failed is the one that reports it; the
             // bytes stay in the buffer, which nats.c sends again after reconnecting.
             if status != NATS_OK, let lastWritten { failed.append((lastWritten, status)) }
-        } else if lastWritten != nil {
-            holding.store(true, ordering: .releasing)
         }
         return failed
+    }
+
+    /// Monotonic time in nanoseconds.
+    private static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 
     /// Writes to the socket what frames a delivery burst left in the buffer, if any.
@@ -107,5 +132,6 @@ final class NATSWriteBuffer: @unchecked Sendable {
         guard !natsConn_isClosed(raw), !natsConn_isReconnecting(raw) else { return }
         // A failed write is the connection's failure, which nats.c's reader handles.
         _ = natsConn_bufferFlush(raw)
+        heldSince.store(0, ordering: .relaxed)
     }
 }

@@ -175,6 +175,26 @@ struct WriteBufferTests {
         }
     }
 
+    @Test func aFrameHeldPastTheHoldLimitIsWrittenWithTheNextOne() async throws {
+        try await withNATS { server, observer in
+            let relay = try await batching(server)
+            defer { relay.close() }
+            let writer = try #require(relay.writer)
+            let received = try observer.messages(on: "t.long")
+            try await observer.flush()
+            try await relay.flush()
+            writer.delivering { try? relay.publish("t.long", payload: Array("first".utf8), flush: false) }
+            #expect(natsConnection_Buffered(relay.raw) > 0)
+            // A burst that goes on past the limit (the time is the subject here, not a wait
+            // for something else to happen).
+            try await Task.sleep(for: .nanoseconds(Int(NATSWriteBuffer.holdLimit) * 5))
+            writer.delivering { try? relay.publish("t.long", payload: Array("second".utf8), flush: false) }
+            #expect(natsConnection_Buffered(relay.raw) == 0)
+            #expect(!writer.isHolding)
+            #expect(await collect(received, count: 2, timeout: .seconds(5)).map(\.text) == ["first", "second"])
+        }
+    }
+
     @Test func aPublishOutsideItsOwnHandlersIsWrittenAtOnceWhateverItAsks() async throws {
         try await withNATS { server, observer in
             let first = try await batching(server, name: "first")
