@@ -24,10 +24,15 @@ struct RouterDeliveryTests {
         """
 
     func router(_ harness: DeliveryHarness) -> RouterService {
-        RouterService(
+        // Nothing here is about a store timing out: the default 2 s was outlasted once by a
+        // JetStream publish while the whole suite ran in parallel (the duplicate answered
+        // `unavailable`).
+        var config = FabricConfig.defaults.router
+        config.storeTimeout = .seconds(20)
+        return RouterService(
             connection: harness.connection, jetStream: harness.jetStream,
             source: StaticRouteSource(text: Self.rules, version: "test:1"),
-            config: FabricConfig.defaults.router, readiness: Readiness(), logger: DeliveryHarness.logger)
+            config: config, readiness: Readiness(), logger: DeliveryHarness.logger)
     }
 
     func request(
