@@ -39,7 +39,8 @@ final class HTTPIngress: Sendable {
     /// Largest body taken: the configured limit, never more than the server's `max_payload`.
     let bodyLimit: Int
     private let forwarded: [(name: String, field: HTTPField.Name)]
-    private let batches: PublishBatches
+    /// One batch per event loop for the requests a turn reads.
+    let batches: PublishBatches
 
     init(
         config: HTTPConfig, connection: NATSConnection, jetStream: JetStream, verifier: TokenVerifier,

@@ -20,6 +20,9 @@ struct PublishBatches: Sendable {
         self.batches = batches
     }
 
+    /// Messages sent through the batches so far.
+    var sentCount: Int { batches.values.reduce(0) { $0 + $1.sentCount } }
+
     /// The batch of the loop this runs on, if any.
     var current: NATSPublishBatch? {
         guard !batches.isEmpty, let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }

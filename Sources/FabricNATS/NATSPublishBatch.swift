@@ -14,6 +14,7 @@ public final class NATSPublishBatch: Sendable {
     }
 
     private let held = Mutex<[Held]>([])
+    private let sent = Atomic<Int>(0)
     let connection: NATSConnection
     private let atEndOfTurn: @Sendable (@escaping @Sendable () -> Void) -> Void
 
@@ -32,6 +33,9 @@ public final class NATSPublishBatch: Sendable {
     /// Messages held for the end of the turn.
     var heldCount: Int { held.withLock { $0.count } }
 
+    /// Messages this batch has sent (or tried to), for tests and diagnostics.
+    public var sentCount: Int { sent.load(ordering: .relaxed) }
+
     /// Holds `frame` for the end of the turn; `failed` hears of a publish that could not be sent.
     func hold(_ frame: NATSWireFrame, failed: @escaping @Sendable (NATSError) -> Void) {
         let first = held.withLock { list in
@@ -48,6 +52,7 @@ public final class NATSPublishBatch: Sendable {
             swap(&taken, &list)
             return taken
         }
+        sent.add(list.count, ordering: .relaxed)
         connection.send(list.map(\.frame)) { index, error in list[index].failed(error) }
     }
 }
