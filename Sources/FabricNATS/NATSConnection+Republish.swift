@@ -10,8 +10,8 @@ extension NATSConnection {
     /// with `headers` set on top (replacing same-named ones).
     ///
     /// The copy stays in C (no Swift strings for the headers being carried along): this is
-    /// the router's hot path. `flush: false` may leave it in nats.c's buffer while more
-    /// messages wait (`NATSOptions.batchWhenBusy`).
+    /// the router's hot path. `flush: false` from a handler of this connection's
+    /// subscriptions leaves it in nats.c's buffer until the burst ends (`NATSOptions.batchWhenBusy`).
     public func republish(
         _ message: borrowing NATSMessageView, to subject: String, replyTo: String?, setting headers: Headers,
         flush: Bool = true
@@ -56,8 +56,8 @@ extension NATSConnection {
         try check(natsConnection_PublishMsg(raw, copy), "republish to \(subject)")
     }
 
-    /// Answers a request with a status and optional error text and body. `flush: false` may
-    /// leave the answer in nats.c's buffer while more requests wait (`NATSOptions.batchWhenBusy`).
+    /// Answers a request with a status and optional error text and body. `flush: false`
+    /// from a handler leaves the answer in nats.c's buffer until the burst ends (`NATSOptions.batchWhenBusy`).
     public func reply(
         to replySubject: String, status: Status, error: String? = nil, headers: Headers = Headers(),
         payload: some Collection<UInt8> = [], flush: Bool = true

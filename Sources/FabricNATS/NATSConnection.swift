@@ -98,8 +98,9 @@ public final class NATSConnection: @unchecked Sendable {
     /// The server's `max_payload`, headers included.
     public var maxPayload: Int { Int(natsConnection_GetMaxPayload(raw)) }
 
-    /// Publishes `payload` with optional headers and reply subject. `flush: false` may leave
-    /// it in nats.c's buffer while more messages wait (`NATSOptions.batchWhenBusy`).
+    /// Publishes `payload` with optional headers and reply subject. `flush: false` from a
+    /// handler of this connection's subscriptions leaves it in nats.c's buffer until the
+    /// burst ends (`NATSOptions.batchWhenBusy`).
     ///
     /// Synchronous and cheap: with `sendAsap` nats.c writes to the socket on this thread.
     /// Inlinable so the payload's collection type is specialised at the call site instead
@@ -116,8 +117,7 @@ public final class NATSConnection: @unchecked Sendable {
         if let error = status { throw error }
     }
 
-    /// Publishes raw bytes; nil on success. `flush: false` may leave them in nats.c's
-    /// buffer (`NATSOptions.batchWhenBusy`).
+    /// Publishes raw bytes; nil on success. `flush:` as for `publish(_:headers:payload:replyTo:flush:)`.
     @usableFromInline
     func publish(
         _ subject: String, headers: Headers?, bytes: UnsafeRawBufferPointer, replyTo: String?, flush: Bool

@@ -67,11 +67,11 @@ public struct NATSOptions: Sendable, Hashable {
     public var maxPingsOut: Int
     /// Write each publish to the socket immediately.
     public var sendAsap: Bool
-    /// With `sendAsap`: a publish that says `flush: false` (the router's, while more
-    /// messages wait behind the one it handles) stays in nats.c's buffer until the next
-    /// publish that writes, a full buffer or nats.c's flusher (1 ms); every other publish
-    /// is written at once. Only for connections whose publishes all go through this module:
-    /// nats.c's own (JetStream acks, PONGs, flow control) then wait for the flusher.
+    /// With `sendAsap`: a publish that says `flush: false` from a handler of one of the
+    /// connection's own subscriptions stays in nats.c's buffer until that subscription's
+    /// burst of messages ends (at most 200 µs; `NATSWriteBuffer`); every other publish is
+    /// written at once. Only for connections whose publishes all go through this module:
+    /// nats.c's own (JetStream acks, PONGs, flow control) then wait for its flusher (1 ms).
     /// Without the verified nats.c (3.4.x) it does nothing.
     public var batchWhenBusy: Bool
     /// Deliver subscriptions from a shared thread pool.

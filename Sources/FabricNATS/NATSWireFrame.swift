@@ -32,8 +32,11 @@ struct NATSWireFrame: Sendable {
     /// Subjects and reply subjects: not empty, no space or control byte (either would
     /// break the protocol line).
     static func isSubject(_ subject: String) -> Bool {
-        !subject.isEmpty && subject.utf8.allSatisfy { $0 > 32 && $0 != 127 }
+        !subject.isEmpty && subject.utf8.allSatisfy(isSubjectByte)
     }
+
+    /// A byte a subject may hold: no space or control byte.
+    static func isSubjectByte(_ byte: UInt8) -> Bool { byte > 32 && byte != 127 }
 
     /// An empty buffer for a frame: `capacity` bytes or more, its first `room` (`lineRoom`)
     /// kept for the protocol line.
@@ -69,7 +72,7 @@ struct NATSWireFrame: Sendable {
             }
             func put(subject: String) {
                 for byte in subject.utf8.reversed() {
-                    if byte <= 32 || byte == 127 { valid = false }
+                    if !Self.isSubjectByte(byte) { valid = false }
                     put(byte)
                 }
             }

@@ -43,11 +43,6 @@ enum NATSWireMessage {
             ? NATS_INVALID_ARG : NATS_INVALID_SUBJECT
     }
 
-    /// A nats.c message with `headers` and `bytes` (see `frame`); the caller destroys it.
-    static func make(subject: String, replyTo: String?, headers: Headers, bytes: UnsafeRawBufferPointer) -> OpaquePointer? {
-        frame(subject: subject, replyTo: replyTo, headers: headers, bytes: bytes)?.message()
-    }
-
     /// A copy of a received message for `subject`, its headers carried over in C (no
     /// Swift strings for them) with `setting` replacing same-named ones, body unchanged.
     static func republish(
@@ -101,9 +96,10 @@ enum NATSWireMessage {
         buffer.append(10)
     }
 
-    /// Appends the line `name: value`, checked (`isToken`, `isValue`) on the bytes as they
-    /// are copied; nothing for a blank value (nats.c 3.4.1 misparses empty values on receipt:
-    /// empty means absent). False for a field that cannot be encoded.
+    /// Appends the line `name: value`, checked on the bytes as they are copied: a name of
+    /// visible ASCII without ':' (RFC 7230 tokens are a subset), a value without CR or LF
+    /// (which would inject headers). Nothing for a blank value (nats.c 3.4.1 misparses empty
+    /// values on receipt: empty means absent). False for a field that cannot be encoded.
     private static func append(name: String, value: String, to buffer: inout [UInt8]) -> Bool {
         withUTF8(value) { value in
             guard value.contains(where: { $0 != 32 && $0 != 9 }) else { return true }
@@ -123,15 +119,5 @@ enum NATSWireMessage {
         if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
         var copy = string
         return copy.withUTF8(body)
-    }
-
-    /// Header names: visible ASCII without ':' (RFC 7230 tokens are a subset).
-    static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }
-    }
-
-    /// Header values: no CR or LF (which would inject headers).
-    static func isValue(_ value: String) -> Bool {
-        !value.utf8.contains { $0 == 13 || $0 == 10 }
     }
 }

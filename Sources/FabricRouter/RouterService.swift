@@ -185,9 +185,6 @@ public final class RouterService: Service, Sendable {
     ) {
         var replyOwnerTaken = false
         var stores: [StoreJob.Target] = []
-        // While more messages wait, copies may stay in the write buffer: the last message of
-        // a burst writes them all (`batch_when_busy`). Asked once, and only when it matters.
-        let flush = !connection.flushesPerPublish || !message.moreQueued
         for route in routes {
             table.counters[route.name]?.routed.increment()
             let partition = route.partition.map { $0.partition(for: &input) }
@@ -206,7 +203,10 @@ public final class RouterService: Service, Sendable {
                     let subject = FabricNames.Subject.service(service, partition: partition)
                     do {
                         try connection.republish(
-                            message, to: subject, replyTo: ownsReply ? reply : nil, setting: stamps, flush: flush)
+                            message, to: subject, replyTo: ownsReply ? reply : nil, setting: stamps,
+                            // On a connection that batches (`batch_when_busy`), the copy waits in the
+                            // write buffer until the subscription's burst ends (`NATSWriteBuffer`).
+                            flush: false)
                     } catch {
                         logger.warning("republish failed", metadata: ["subject": "\(subject)", "error": "\(error)"])
                         answer(reply, expect: expect, status: .unavailable, error: "cannot publish: \(error.message)")

@@ -94,9 +94,9 @@ public final class FabricService: Service, Sendable {
         let queue = FabricNames.QueueGroup.service(name)
         let (admitted, input) = AsyncStream.makeStream(of: Admitted.self, bufferingPolicy: .bufferingOldest(queueLimit))
         let receive: @Sendable (borrowing NATSMessageView) -> Void = { [self] view in
-            // An answer made here waits in nats.c's buffer while more messages wait behind this
-            // one, on a connection that batches: the last of a burst writes them all.
-            guard let work = self.receive(view.copy(), flush: !view.moreQueued) else { return }
+            // On a connection that batches, an answer made here waits in nats.c's buffer until
+            // the subscription's burst of messages ends (`NATSWriteBuffer`).
+            guard let work = self.receive(view.copy(), flush: false) else { return }
             if case .dropped = input.yield(work) {
                 self.dropped.increment()
                 self.answer(work.replyTo, work.request.envelope, .status(.unavailable, "service \(self.name) is saturated"))

@@ -104,6 +104,19 @@ struct WriteBufferTests {
             logger: Logger(label: "test"))
     }
 
+    /// A batching relay, its write buffer, and `observer`'s subscription to `subject`, both
+    /// connections flushed.
+    func relaying(
+        _ server: NATSServer, _ observer: NATSConnection, to subject: String
+    ) async throws -> (relay: NATSConnection, writer: NATSWriteBuffer, received: NATSMessageStream) {
+        let relay = try await batching(server)
+        let writer = try #require(relay.writer)
+        let received = try observer.messages(on: subject)
+        try await observer.flush()
+        try await relay.flush()
+        return (relay, writer, received)
+    }
+
     @Test func aFrameIsTheProtocolLineHeadersBodyAndCRLF() throws {
         var headers = Headers()
         headers.add("K", "v")
@@ -150,12 +163,8 @@ struct WriteBufferTests {
 
     @Test func aBurstEndsWithAFlushOfWhatItsHandlersHeld() async throws {
         try await withNATS { server, observer in
-            let relay = try await batching(server)
+            let (relay, writer, received) = try await relaying(server, observer, to: "t.held")
             defer { relay.close() }
-            let writer = try #require(relay.writer)
-            let received = try observer.messages(on: "t.held")
-            try await observer.flush()
-            try await relay.flush()
             // Checked within milliseconds of connecting: nats.c's PONG to the server's first
             // PING (2 s after connecting) would write the buffer too.
             writer.delivering { try? relay.publish("t.held", payload: Array("one".utf8), flush: false) }
@@ -177,12 +186,8 @@ struct WriteBufferTests {
 
     @Test func aFrameHeldPastTheHoldLimitIsWrittenWithTheNextOne() async throws {
         try await withNATS { server, observer in
-            let relay = try await batching(server)
+            let (relay, writer, received) = try await relaying(server, observer, to: "t.long")
             defer { relay.close() }
-            let writer = try #require(relay.writer)
-            let received = try observer.messages(on: "t.long")
-            try await observer.flush()
-            try await relay.flush()
             writer.delivering { try? relay.publish("t.long", payload: Array("first".utf8), flush: false) }
             #expect(natsConnection_Buffered(relay.raw) > 0)
             // A burst that goes on past the limit (the time is the subject here, not a wait

@@ -24,6 +24,23 @@ final class WebSocketDriver: ConformanceDriver {
 
     func close() async {}
 
+    /// What `wait` finds, or nil once `client`'s connection closes first (or after `timeout`).
+    private static func beforeClose(
+        of client: WSTestClient, timeout: Duration,
+        _ wait: @escaping @Sendable () async -> WSTestClient.Received?
+    ) async -> WSTestClient.Received? {
+        await withTaskGroup(of: WSTestClient.Received?.self) { group in
+            group.addTask { await wait() }
+            group.addTask {
+                _ = await client.closeCode(timeout: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
     private func exchange(_ message: ConformanceMessage, request: Bool) async throws -> ConformanceOutcome {
         var headers = HTTPFields()
         if let token = message.token { headers[.authorization] = "Bearer \(token)" }
@@ -44,17 +61,8 @@ final class WebSocketDriver: ConformanceDriver {
         }
         // A connection upgraded while the adapter drains is closed at once, without `ready`:
         // that close is the answer, not something to wait out.
-        let ready = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await client.frame("ready") != nil }
-            group.addTask {
-                _ = await client.closeCode(timeout: .seconds(20))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        guard ready || client.messages.contains(where: { $0.op == "ready" }) else {
+        let ready = await Self.beforeClose(of: client, timeout: .seconds(20)) { await client.frame("ready") }
+        guard ready != nil || client.messages.contains(where: { $0.op == "ready" }) else {
             defer { Task { await client.close() } }
             guard client.isClosed else { throw WSTestError("no ready frame") }
             let code = await client.closeCode() ?? 1006
@@ -80,15 +88,8 @@ final class WebSocketDriver: ConformanceDriver {
                 ? ($0.op == "response" && $0.string("id") == "r1")
                 : (["ack", "nack"].contains($0.op) && $0.string("ack") == "a1")
         }
-        let raced = await withTaskGroup(of: WSTestClient.Received?.self) { group in
-            group.addTask { await client.first(timeout: .seconds(40), where: isAnswer) }
-            group.addTask {
-                _ = await client.closeCode(timeout: .seconds(40))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let raced = await Self.beforeClose(of: client, timeout: .seconds(40)) {
+            await client.first(timeout: .seconds(40), where: isAnswer)
         }
         defer { Task { await client.close() } }
         // An answer written just before a close may lose the race to the close's waiter.
