@@ -17,11 +17,10 @@ import Glibc
 final class NATSWriteBuffer: @unchecked Sendable {
     // `raw` is used only while its connection lives: its NATSConnection owns this, and a
     // delivering subscription holds a reference in nats.c. nats.c's buffer is touched only
-    // under the connection's lock; `holding` is atomic.
+    // under the connection's lock; `heldSince` is atomic.
     private let raw: OpaquePointer
-    private let holding = Atomic<Bool>(false)
     /// When the oldest frame still in the buffer was left there (monotonic ns); 0 for none.
-    /// Read and written under the connection's lock.
+    /// Set under the connection's lock; taken to 0 by whoever flushes.
     private let heldSince = Atomic<UInt64>(0)
 
     /// Longest a frame waits in the buffer for its burst to end. Under steady load a
@@ -39,7 +38,7 @@ final class NATSWriteBuffer: @unchecked Sendable {
     init(raw: OpaquePointer) { self.raw = raw }
 
     /// True when frames wait in the buffer for the end of a delivery burst.
-    var isHolding: Bool { holding.load(ordering: .acquiring) }
+    var isHolding: Bool { heldSince.load(ordering: .acquiring) != 0 }
 
     /// True on a thread running a handler of one of this connection's subscriptions: only
     /// there may a frame stay in the buffer, since only there does something write it later.
@@ -97,8 +96,7 @@ final class NATSWriteBuffer: @unchecked Sendable {
             let now = Self.now()
             let since = heldSince.load(ordering: .relaxed)
             if since == 0 {
-                heldSince.store(now, ordering: .relaxed)
-                holding.store(true, ordering: .releasing)
+                heldSince.store(now, ordering: .releasing)
             } else if now &- since >= Self.holdLimit {
                 flush = true
             }
@@ -106,8 +104,7 @@ final class NATSWriteBuffer: @unchecked Sendable {
         if flush {
             // Also writes what earlier frames of a burst left in the buffer.
             let status = natsConn_bufferFlush(raw)
-            heldSince.store(0, ordering: .relaxed)
-            holding.store(false, ordering: .releasing)
+            heldSince.store(0, ordering: .releasing)
             // As with nats.c's publish, the write that failed is the one that reports it; the
             // bytes stay in the buffer, which nats.c sends again after reconnecting.
             if status != NATS_OK, let lastWritten { failed.append((lastWritten, status)) }
@@ -124,7 +121,7 @@ final class NATSWriteBuffer: @unchecked Sendable {
 
     /// Writes to the socket what frames a delivery burst left in the buffer, if any.
     func flushHeld() {
-        guard holding.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        guard heldSince.exchange(0, ordering: .acquiringAndReleasing) != 0 else { return }
         natsConn_lockAndRetain(raw)
         defer { natsConn_unlockAndRelease(raw) }
         // Closed: nothing can be sent. Reconnecting: nats.c moves the buffer to the
@@ -132,6 +129,5 @@ final class NATSWriteBuffer: @unchecked Sendable {
         guard !natsConn_isClosed(raw), !natsConn_isReconnecting(raw) else { return }
         // A failed write is the connection's failure, which nats.c's reader handles.
         _ = natsConn_bufferFlush(raw)
-        heldSince.store(0, ordering: .relaxed)
     }
 }

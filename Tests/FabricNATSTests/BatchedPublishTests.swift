@@ -92,8 +92,10 @@ struct BatchedPublishTests {
 
 /// `NATSWriteBuffer`: a batching connection writes frames into nats.c's buffer itself and
 /// never wakes nats.c's flusher, so every held frame must be written by something here.
-/// Each test would time out (5 s, against a 20 s ping that would also write the buffer)
-/// if a frame were left behind.
+/// A frame left behind fails these tests by their 5 s waits, except that nats.c's PONG to
+/// the server's first PING (2 s after connecting) writes the buffer too and can rescue an
+/// end-to-end test late: `aBurstEndsWithAFlushOfWhatItsHandlersHeld` and the hold-limit test
+/// therefore read the buffer itself, within milliseconds of connecting.
 @Suite("Frames written into nats.c's buffer", .timeLimit(.minutes(2)))
 struct WriteBufferTests {
     func batching(_ server: NATSServer, name: String = "batching") async throws -> NATSConnection {
