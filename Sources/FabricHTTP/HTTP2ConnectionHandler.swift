@@ -5,8 +5,9 @@ import NIOHTTP2
 /// The one handler of an HTTP/2 connection: reads each stream's request off the frames and
 /// writes its response, without a child channel per stream (`docs/architecture.md`).
 ///
-/// nio-http2's `NIOHTTP2Handler` in front of it keeps the protocol's state, checks the frames
-/// and header blocks, and buffers what flow control holds back. What the multiplexer would do
+/// nio-http2's `NIOHTTP2Handler` in front of it keeps the protocol's state, checks the frames,
+/// and buffers what flow control holds back; header blocks are checked here, as they are
+/// converted (`HTTP2HeaderBlock`). What the multiplexer would do
 /// besides is done here: giving the client window back as its data is taken, and ending a
 /// stream whose response went out before its request did. So is what nio-http2's connection
 /// management handler would do: closing idle and old connections, and the graceful close
@@ -193,13 +194,22 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
     private func received(_ headers: HTTP2Frame.FramePayload.Headers, on id: HTTP2StreamID, context: ChannelHandlerContext) {
         if streams[id] != nil {
             // Trailers, which nio-http2 lets through only with END_STREAM: the request is
-            // complete. Their fields are not forwarded.
+            // complete. Their fields are checked, not forwarded.
+            do {
+                try HTTP2HeaderBlock.checkTrailers(headers.headers)
+            } catch {
+                resetMalformed(id, context: context)
+                return
+            }
             streams[id]?.remoteClosed = true
             dispatch(id)
             return
         }
-        guard let head = HTTP2HeaderBlock.request(headers.headers) else {
-            refuse(id, ended: headers.endStream, context: context)
+        let head: HTTPRequest
+        do {
+            head = try HTTP2HeaderBlock.request(headers.headers)
+        } catch {
+            refuse(id, error, ended: headers.endStream, context: context)
             return
         }
         streams[id] = OpenStream(head: head, remoteClosed: headers.endStream, opened: .now())
@@ -252,10 +262,12 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         streams[id]?.task = task
     }
 
-    /// A header block that is not a request HTTPTypes can hold: 400 without a body, and a
-    /// client still sending one is stopped (RFC 9113 §8.1).
-    private func refuse(_ id: HTTP2StreamID, ended: Bool, context: ChannelHandlerContext) {
-        answerItself(id, .badRequest, reason: nil, context: context)
+    /// A malformed request header block: 400 with the reason (RFC 9113 §8.1.1 allows an
+    /// answer before the stream ends), and a client still sending a body is stopped.
+    private func refuse(
+        _ id: HTTP2StreamID, _ malformed: HTTP2HeaderBlock.Malformed, ended: Bool, context: ChannelHandlerContext
+    ) {
+        answerItself(id, .badRequest, reason: "malformed HTTP/2 request: " + malformed.reason, context: context)
         if !ended {
             write(id, .rstStream(.noError), promise: nil, context)
             context.flush()
@@ -391,6 +403,15 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
 
     /// Completes when no request's task is running.
     func whenTasksEnd(on eventLoop: any EventLoop) -> EventLoopFuture<Void> { tasks.whenNone(on: eventLoop) }
+
+    /// Malformed trailers: the request is not whole, and its stream ends with PROTOCOL_ERROR
+    /// (RFC 9113 §8.1.1); a task already answering it is cancelled.
+    private func resetMalformed(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+        guard let stream = removeStream(id, context: context) else { return }
+        if !stream.answered { stream.task?.cancel() }
+        write(id, .rstStream(.protocolError), promise: nil, context)
+        context.flush()
+    }
 
     /// Ends a stream whose response cannot be completed.
     func reset(_ id: HTTP2StreamID) {

@@ -57,6 +57,9 @@ struct HTTP2ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         let pipeline = channel.pipeline.syncOperations
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = settings
+        // `HTTP2HeaderBlock` checks received blocks as it converts them (one pass, not two);
+        // the blocks this server sends are built from HTTPTypes' fields, valid by construction.
+        connection.headerBlockValidation = .disabled
         try pipeline.addHandler(NIOHTTP2Handler(mode: .server, frameDelegate: handler, connectionConfiguration: connection))
         try pipeline.addHandler(handler)
         return Value(channel: channel, handler: bound)

@@ -25,11 +25,24 @@ struct HTTP2ConnectionTests {
             #expect(upload?["echoed"]?.numberValue == Double(200 << 10))
             #expect(upload?["date"]?.stringValue?.hasSuffix(" GMT") == true)
 
-            // A header block without :path is a stream error; the connection goes on.
+            // Malformed header blocks are refused 400 with the reason, each on its own stream
+            // (fabric checks them, not nio-http2); malformed trailers reset their stream with
+            // PROTOCOL_ERROR. The connection goes on.
             let malformed = try peer("malformed")
-            let refused = await malformed.event("malformed")
-            #expect(refused?["reset"]?.numberValue == 1)  // PROTOCOL_ERROR
-            #expect(refused?["status"] == .null)
+            let reasons = [
+                "nopath": "no :path", "uppercase": "not a lower-case token", "newline": "CR, LF or NUL",
+                "connection": "connection-specific field connection", "late": "pseudo-header field :scheme after",
+            ]
+            for (name, reason) in reasons.sorted(by: { $0.key < $1.key }) {
+                let refused = await malformed.event(name)
+                #expect(refused?["status"]?.numberValue == 400, "\(name)")
+                #expect(refused?["body"]?.stringValue?.contains("malformed HTTP/2 request: ") == true, "\(name)")
+                #expect(refused?["body"]?.stringValue?.contains(reason) == true, "\(name): \(String(describing: refused))")
+                #expect(refused?["ended"] == .bool(true), "\(name)")
+            }
+            let trailers = await malformed.event("trailers")
+            #expect(trailers?["reset"]?.numberValue == 1)  // PROTOCOL_ERROR
+            #expect(trailers?["status"] == .null)
             #expect(await malformed.event("response")?["status"]?.numberValue == 404)
 
             // An event stream the client resets leaves the connection serving, and ends at

@@ -4,7 +4,9 @@ Usage: h2peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation
   settings                  the server's SETTINGS
   upload SIZE               POST /v1/request/echo with a SIZE-byte body, sent as flow control allows
   stall                     HEADERS of a POST and never its body; the answer and the reset
-  malformed                 a header block without :path, then a valid request on the same connection
+  malformed                 malformed header blocks (no :path, an upper-case name, CR LF in a value,
+                            a connection field, a pseudo-header field last) and trailers, then a
+                            valid request on the same connection
   reset                     an event stream reset by the client, then a request on the same connection
   garbage                   a DATA frame on stream 0 (a connection error): the GOAWAY, and the close
   tlsidle                   h2 over TLS (ALPN), no stream at all: the GOAWAY, and the close (this
@@ -150,13 +152,29 @@ def main():
         client.until(lambda: client.finished(stream) and client.responses[stream].get("reset") is not None)
         emit("response", **response_fields(client, stream))
     elif mode == "malformed":
+        # Header blocks RFC 9113 calls malformed, each answered on its own stream; trailers
+        # with a pseudo-header field; then a valid request on the same connection.
         client = Client(port, validate=False)
-        stream = client.conn.get_next_available_stream_id()
-        client.conn.send_headers(stream, [(":method", "GET"), (":scheme", "http"), (":authority", "127.0.0.1")],
-                                 end_stream=True)
+        base = [(":method", "GET"), (":scheme", "http"), (":authority", "127.0.0.1")]
+        blocks = {
+            "nopath": base,
+            "uppercase": base + [(":path", "/v1/nowhere"), ("X-Upper", "1")],
+            "newline": base + [(":path", "/v1/nowhere"), ("x-field", "a\r\nb")],
+            "connection": base + [(":path", "/v1/nowhere"), ("connection", "close")],
+            "late": [(":method", "GET"), ("x-field", "1"), (":scheme", "http"), (":path", "/v1/nowhere")],
+        }
+        for name, headers in blocks.items():
+            stream = client.conn.get_next_available_stream_id()
+            client.conn.send_headers(stream, headers, end_stream=True)
+            client.flush()
+            client.until(lambda: client.finished(stream))
+            emit(name, **response_fields(client, stream))
+        stream = client.request("POST", "/v1/request/echo", token, body=b"{}", end=False)
+        client.conn.send_data(stream, b"{}")
+        client.conn.send_headers(stream, [(":path", "/"), ("x-trailer", "1")], end_stream=True)
         client.flush()
         client.until(lambda: client.finished(stream))
-        emit("malformed", **response_fields(client, stream))
+        emit("trailers", **response_fields(client, stream))
         second = client.request("GET", "/v1/nowhere", token)
         client.until(lambda: client.finished(second))
         emit("response", **response_fields(client, second))
