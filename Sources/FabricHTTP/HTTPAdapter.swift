@@ -36,7 +36,7 @@ public final class HTTPAdapter: Service, Sendable {
     private let configBucket: KeyValue?
     private let readiness: Readiness
     private let logger: Logger
-    private let applications: [Application<RouterResponder<HTTPRequestContext>>]
+    private let applications: [Application<HTTPRoutes>]
     private let metrics: HTTPMetrics
 
     /// Creates the adapter; fails when the TLS certificate or key cannot be read.
@@ -117,12 +117,12 @@ public final class HTTPAdapter: Service, Sendable {
     private static func applications(
         config: HTTPConfig, ingress: HTTPIngress, readiness: Readiness, logger: Logger,
         onListening: @escaping @Sendable (Listener, String) async -> Void
-    ) throws -> [Application<RouterResponder<HTTPRequestContext>>] {
-        let answerer = RequestAnswerer(responder: router(ingress).buildResponder())
+    ) throws -> [Application<HTTPRoutes>] {
+        let answerer = RequestAnswerer(responder: HTTPRoutes(ingress: ingress))
         let (limits, bodyLimit) = (config.limits, ingress.bodyLimit)
         // fabric's own connection handlers serve both protocols (`HTTP1ServerChannel`,
-        // `HTTP2ServerChannel`, `docs/architecture.md`); Hummingbird runs the listeners, routes
-        // and shapes requests and responses.
+        // `HTTP2ServerChannel`, `docs/architecture.md`) and `HTTPRoutes` routes; Hummingbird
+        // runs the listeners and shapes requests and responses.
         let http1 = HTTP1ServerChannel(answerer: answerer, limits: limits, bodyLimit: bodyLimit, secure: false)
         let http2 = HTTP2ServerChannel(answerer: answerer, limits: limits, bodyLimit: bodyLimit)
         // Every connection runs on its event loop (`EventLoopExecutor`).
@@ -154,15 +154,6 @@ public final class HTTPAdapter: Service, Sendable {
                 },
                 logger: logger)
         }
-    }
-
-    private static func router(_ ingress: HTTPIngress) -> Router<HTTPRequestContext> {
-        let router = Router(context: HTTPRequestContext.self)
-        router.post("/v1/publish/:type") { request, context in await ingress.handle(.publish, request, context) }
-        router.post("/v1/request/:type") { request, context in await ingress.handle(.request, request, context) }
-        router.get("/v1/query/:type") { request, context in await ingress.handle(.query, request, context) }
-        router.get("/v1/events") { request, context in await ingress.events(request, context) }
-        return router
     }
 
     static func tlsConfiguration(_ tls: HTTPConfig.TLS) throws -> TLSConfiguration {

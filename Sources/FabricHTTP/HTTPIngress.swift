@@ -67,10 +67,10 @@ final class HTTPIngress: Sendable {
     }
 
     /// Handles one publish, request or query and records its metrics.
-    func handle(_ kind: Kind, _ request: Request, _ context: HTTPRequestContext) async -> Response {
+    func handle(_ kind: Kind, type: Substring, _ request: Request, _ context: HTTPRequestContext) async -> Response {
         let started = ContinuousClock.now
         let trace = RequestTrace(headers: request.headers)
-        let response = await process(kind, request, context, trace)
+        let response = await process(kind, String(type), request, context, trace)
         metrics.request(
             route: kind.rawValue, status: response.status.code, protocolVersion: context.protocolVersion,
             duration: ContinuousClock.now - started)
@@ -78,11 +78,11 @@ final class HTTPIngress: Sendable {
     }
 
     private func process(
-        _ kind: Kind, _ request: Request, _ context: HTTPRequestContext, _ trace: RequestTrace
+        _ kind: Kind, _ type: String, _ request: Request, _ context: HTTPRequestContext, _ trace: RequestTrace
     ) async
         -> Response
     {
-        guard let type = context.parameters.get("type"), (try? MessageType.validate(type)) != nil else {
+        guard (try? MessageType.validate(type)) != nil else {
             return HTTPAnswer.failure(.rejected, "not a message type (letters, digits, '-', '_', dot-separated)", trace: trace)
         }
         let priority = priorities.priority(for: type)

@@ -91,6 +91,14 @@ struct ProtocolTests {
                 let noRoute = try await client.execute(.POST, "/v1/request/nothing.here", headers: [auth], body: Array("{}".utf8))
                 #expect(noRoute.status == 404)
                 #expect(noRoute.field("status") == "not-found")
+                // Paths that are no endpoint are 404; an endpoint asked with another method, 405.
+                #expect(try await client.execute(.GET, "/v1/nowhere/echo", headers: [auth]).status == 404)
+                #expect(try await client.execute(.GET, "/v1/request/echo/more", headers: [auth]).status == 404)
+                let wrongMethod = try await client.execute(.GET, "/v1/request/echo", headers: [auth])
+                #expect(wrongMethod.status == 405)
+                #expect(wrongMethod.headers["allow"] == "POST")
+                #expect(try await client.execute(.POST, "/v1/query/echo", headers: [auth], body: []).headers["allow"] == "GET")
+                #expect(try await client.execute(.POST, "/v1/events", headers: [auth], body: []).status == 405)
                 await client.close()
             }
         }

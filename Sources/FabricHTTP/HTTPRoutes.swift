@@ -1,0 +1,58 @@
+import HTTPTypes
+import Hummingbird
+
+/// The adapter's four endpoints, matched by method and path in one look at the path.
+///
+/// Hummingbird's router resolved them through its trie, stored the type in the context's
+/// parameters and formatted the endpoint's path for every request: about 2 % of an h2c
+/// request's CPU for a table that never changes (`docs/architecture.md`). Its answers are
+/// kept: 404 for a path that is not an endpoint; a known path with another method gets
+/// 405 with `Allow`.
+struct HTTPRoutes: HTTPResponder {
+    typealias Context = HTTPRequestContext
+
+    /// Where a path leads.
+    enum Endpoint: Equatable {
+        /// `/v1/{publish|request|query}/{type}`; the type is checked by the ingress.
+        case typed(HTTPIngress.Kind, Substring)
+        /// `/v1/events`.
+        case events
+    }
+
+    let ingress: HTTPIngress
+
+    func respond(to request: Request, context: HTTPRequestContext) async throws -> Response {
+        switch Self.endpoint(request.uri.path) {
+        case .typed(let kind, let type)?:
+            guard request.method == kind.method else { return Self.methodNotAllowed(kind.method) }
+            return await ingress.handle(kind, type: type, request, context)
+        case .events?:
+            guard request.method == .get else { return Self.methodNotAllowed(.get) }
+            return await ingress.events(request, context)
+        case nil:
+            return try HTTPError(.notFound).response(from: request, context: context)
+        }
+    }
+
+    /// The endpoint of `path`; empty segments are skipped, as Hummingbird's router does.
+    static func endpoint(_ path: String) -> Endpoint? {
+        let segments = path.split(separator: "/")
+        guard segments.first == "v1" else { return nil }
+        switch segments.count {
+        case 2: return segments[1] == "events" ? .events : nil
+        case 3:
+            guard let kind = HTTPIngress.Kind(rawValue: String(segments[1])) else { return nil }
+            return .typed(kind, segments[2])
+        default: return nil
+        }
+    }
+
+    private static func methodNotAllowed(_ allowed: HTTPRequest.Method) -> Response {
+        Response(status: .methodNotAllowed, headers: [.allow: allowed.rawValue, .contentLength: "0"])
+    }
+}
+
+extension HTTPIngress.Kind {
+    /// The method of the kind's endpoint.
+    var method: HTTPRequest.Method { self == .query ? .get : .post }
+}
