@@ -14,7 +14,8 @@ struct HTTPRoutesTests {
         #expect(HTTPRoutes.endpoint("//v1//events/") == .events)
         // The type is the ingress's to check (400), whatever it holds.
         #expect(HTTPRoutes.endpoint("/v1/request/bad$type") == .typed(.request, "bad$type"))
-        for path in ["", "/", "/v1", "/v2/request/echo", "/v1/requests/echo", "/v1/request/echo/more", "/v1/events/x",
+        for path in [
+            "", "/", "/v1", "/v2/request/echo", "/v1/requests/echo", "/v1/request/echo/more", "/v1/events/x",
             "/v1/Request/echo", "/V1/events", "/v1/request",
         ] {
             #expect(HTTPRoutes.endpoint(path) == nil, "\(path)")
