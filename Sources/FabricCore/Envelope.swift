@@ -276,6 +276,9 @@ public struct Envelope: Sendable, Hashable {
 
 /// The envelope's own headers, found by one hash lookup instead of a chain of string
 /// comparisons (decoding is on every role's hot path).
+/// The bytes every fabric header name but three starts with.
+private let fabricPrefix: [UInt8] = Array("Fabric-".utf8)
+
 enum HeaderKind: Sendable {
     case version, id, type, source, time, correlationId, client, principal, roles, tenant, claims, topic, priority
     case delivery, status, attempt, error, expect, replyTo, deadline, partition, retry, routesVersion, cache
@@ -293,8 +296,10 @@ enum HeaderKind: Sendable {
         if count == 10 { return name == HeaderName.tracestate ? .tracestate : nil }
         if count == 12, name == HeaderName.contentType { return .contentType }
         // Every other fabric header is "Fabric-" + a name: the byte after the dash decides.
-        guard utf8.starts(with: "Fabric-".utf8) else { return nil }
-        let key = utf8[utf8.index(utf8.startIndex, offsetBy: 7)]
+        let key: UInt8? = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes[6] == UInt8(ascii: "-") && bytes[0] == UInt8(ascii: "F") && bytes.starts(with: fabricPrefix) ? bytes[7] : nil
+        } ?? (utf8.starts(with: fabricPrefix) ? utf8[utf8.index(utf8.startIndex, offsetBy: 7)] : nil)
+        guard let key else { return nil }
         let candidates: [(String, HeaderKind)]
         switch key {
         case UInt8(ascii: "A"): candidates = [(HeaderName.attempt, .attempt)]

@@ -57,7 +57,7 @@ enum NATSWireMessage {
         var count: Int32 = 0
         if let block = sourceBlock {
             NATSHeaderBlock.forEachField(in: block) { name, value in
-                guard !value.isEmpty, !setting.contains(where: { $0.name.utf8.elementsEqual(name) }) else { return }
+                guard !value.isEmpty, !setting.contains(where: { sameBytes($0.name, name) }) else { return }
                 appendField(name, value, to: &buffer)
             }
         } else if natsMsgHeader_Keys(source, &keys, &count) == NATS_OK, let keys {
@@ -65,7 +65,7 @@ enum NATSWireMessage {
             for index in 0..<Int(count) {
                 guard let key = keys[index] else { continue }
                 let name = UnsafeRawBufferPointer(start: key, count: strlen(key))
-                if setting.contains(where: { $0.name.utf8.elementsEqual(name) }) { continue }
+                if setting.contains(where: { sameBytes($0.name, name) }) { continue }
                 var values: UnsafeMutablePointer<UnsafePointer<CChar>?>?
                 var valueCount: Int32 = 0
                 guard natsMsgHeader_Values(source, key, &values, &valueCount) == NATS_OK, let values else { continue }
@@ -84,6 +84,16 @@ enum NATSWireMessage {
         let headerLength = buffer.count - room
         buffer.append(contentsOf: bytes)
         return NATSWireFrame(subject: subject, replyTo: replyTo, buffer: buffer, headerLength: headerLength)
+    }
+
+    /// Whether `name` is spelled by `bytes`: lengths first (most names differ there), then
+    /// memcmp; the generic `elementsEqual` walked both a byte at a time.
+    static func sameBytes(_ name: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard name.utf8.count == bytes.count else { return false }
+        // Equal lengths: two empty names are equal, and a non-empty one has an address.
+        guard !bytes.isEmpty, let base = bytes.baseAddress else { return true }
+        return name.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, bytes.count) == 0 }
+            ?? name.utf8.elementsEqual(bytes)
     }
 
     /// Appends one `name: value` line of a header block.

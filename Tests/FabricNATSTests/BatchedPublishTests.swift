@@ -141,6 +141,16 @@ struct WriteBufferTests {
         }
     }
 
+    @Test func aRepublishReplacesTheHeadersItSetsByTheirExactName() {
+        for (name, raw, same) in [
+            ("Fabric-Route", "Fabric-Route", true), ("Fabric-Route", "Fabric-Routes", false),
+            ("Fabric-Route", "fabric-route", false), ("Fabric-Route", "Fabric-Rout", false), ("", "", true),
+            ("A", "", false), ("", "A", false),
+        ] {
+            #expect(Array(raw.utf8).withUnsafeBytes { NATSWireMessage.sameBytes(name, $0) } == same, "\(name) \(raw)")
+        }
+    }
+
     @Test func whatAHandlerLeavesInTheBufferIsWrittenWhenItsBurstEnds() async throws {
         try await withNATS { server, observer in
             let relay = try await batching(server)
