@@ -5,7 +5,6 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 
 /// Hummingbird's child channel for an HTTP/1.1 connection (cleartext, or TLS after ALPN):
 /// NIO's HTTP/1.1 codec, Hummingbird's idle and quiesce
@@ -41,7 +40,7 @@ struct HTTP1ServerChannel<Responder: HTTPResponder>: ServerChildChannel where Re
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
-        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
+        try pipeline.addHandler(HTTP1TypesCodec(secure: secure))
         try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idleTimeout, logger: logger))
         let handler = HTTP1ConnectionHandler(bodyLimit: bodyLimit)
         let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
