@@ -296,9 +296,9 @@ enum HeaderKind: Sendable {
         if count == 10 { return name == HeaderName.tracestate ? .tracestate : nil }
         if count == 12, name == HeaderName.contentType { return .contentType }
         // Every other fabric header is "Fabric-" + a name: the byte after the dash decides.
-        let key: UInt8? = utf8.withContiguousStorageIfAvailable { bytes in
-            bytes[6] == UInt8(ascii: "-") && bytes[0] == UInt8(ascii: "F") && bytes.starts(with: fabricPrefix) ? bytes[7] : nil
-        } ?? (utf8.starts(with: fabricPrefix) ? utf8[utf8.index(utf8.startIndex, offsetBy: 7)] : nil)
+        let key: UInt8? =
+            utf8.withContiguousStorageIfAvailable { bytes in bytes.starts(with: fabricPrefix) ? bytes[7] : nil }
+            ?? (utf8.starts(with: fabricPrefix) ? utf8[utf8.index(utf8.startIndex, offsetBy: 7)] : nil)
         guard let key else { return nil }
         let candidates: [(String, HeaderKind)]
         switch key {
