@@ -35,14 +35,36 @@ struct HTTPRoutes: HTTPResponder {
     }
 
     /// The endpoint of `path`; empty segments are skipped, as Hummingbird's router does.
+    /// Reads the path once and keeps at most three segments, without an array.
     static func endpoint(_ path: String) -> Endpoint? {
-        let segments = path.split(separator: "/")
-        guard segments.first == "v1" else { return nil }
-        switch segments.count {
-        case 2: return segments[1] == "events" ? .events : nil
-        case 3:
-            guard let kind = HTTPIngress.Kind(rawValue: String(segments[1])) else { return nil }
-            return .typed(kind, segments[2])
+        var segments = (Substring(), Substring(), Substring())
+        var count = 0
+        var start: String.Index?
+        let utf8 = path.utf8
+        var index = utf8.startIndex
+        while true {
+            let atEnd = index == utf8.endIndex
+            if atEnd || utf8[index] == UInt8(ascii: "/") {
+                if let first = start {
+                    switch count {
+                    case 0: segments.0 = path[first..<index]
+                    case 1: segments.1 = path[first..<index]
+                    case 2: segments.2 = path[first..<index]
+                    default: return nil
+                    }
+                    count += 1
+                    start = nil
+                }
+                if atEnd { break }
+            } else if start == nil {
+                start = index
+            }
+            index = utf8.index(after: index)
+        }
+        guard segments.0 == "v1" else { return nil }
+        switch count {
+        case 2: return segments.1 == "events" ? .events : nil
+        case 3: return HTTPIngress.Kind(rawValue: String(segments.1)).map { .typed($0, segments.2) }
         default: return nil
         }
     }
