@@ -274,11 +274,11 @@ public struct Envelope: Sendable, Hashable {
     }
 }
 
-/// The envelope's own headers, found by one hash lookup instead of a chain of string
-/// comparisons (decoding is on every role's hot path).
 /// The bytes every fabric header name but three starts with.
 private let fabricPrefix: [UInt8] = Array("Fabric-".utf8)
 
+/// The envelope's own headers, found by one hash lookup instead of a chain of string
+/// comparisons (decoding is on every role's hot path).
 enum HeaderKind: Sendable {
     case version, id, type, source, time, correlationId, client, principal, roles, tenant, claims, topic, priority
     case delivery, status, attempt, error, expect, replyTo, deadline, partition, retry, routesVersion, cache

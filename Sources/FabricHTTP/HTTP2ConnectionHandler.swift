@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import NIOHPACK
 import NIOHTTP2
 
 /// The one handler of an HTTP/2 connection: reads each stream's request off the frames and
@@ -209,7 +210,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         do {
             head = try HTTP2HeaderBlock.request(headers.headers)
         } catch {
-            refuse(id, error, ended: headers.endStream, context: context)
+            refuse(id, error, headers.headers, ended: headers.endStream, context: context)
             return
         }
         streams[id] = OpenStream(head: head, remoteClosed: headers.endStream, opened: .now())
@@ -262,28 +263,34 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
         streams[id]?.task = task
     }
 
-    /// A malformed request header block: 400 with the reason (RFC 9113 §8.1.1 allows an
-    /// answer before the stream ends), and a client still sending a body is stopped.
+    /// A malformed request header block: 400 with the reason, then, if the client has not
+    /// ended its side, the stream error RFC 9113 §8.1.1 requires (it allows the answer first).
     private func refuse(
-        _ id: HTTP2StreamID, _ malformed: HTTP2HeaderBlock.Malformed, ended: Bool, context: ChannelHandlerContext
+        _ id: HTTP2StreamID, _ malformed: HTTP2HeaderBlock.Malformed, _ headers: HPACKHeaders, ended: Bool,
+        context: ChannelHandlerContext
     ) {
-        answerItself(id, .badRequest, reason: "malformed HTTP/2 request: " + malformed.reason, context: context)
+        answerItself(
+            id, .badRequest, reason: "malformed HTTP/2 request: " + malformed.reason,
+            toHead: headers.first(name: ":method") == "HEAD", context: context)
         if !ended {
-            write(id, .rstStream(.noError), promise: nil, context)
+            write(id, .rstStream(.protocolError), promise: nil, context)
             context.flush()
         }
     }
 
     /// An answer the handler makes itself, with its reason as plain text, flushed: nio-http2
     /// holds DATA back for flow control until a flush, and drops what it holds when the
-    /// stream is reset.
+    /// stream is reset. An answer to HEAD has the reason's length and no body: nio-http2
+    /// refuses any DATA on such a stream, which would then never end.
     private func answerItself(
-        _ id: HTTP2StreamID, _ status: HTTPResponse.Status, reason: String?, context: ChannelHandlerContext
+        _ id: HTTP2StreamID, _ status: HTTPResponse.Status, reason: String?, toHead: Bool,
+        context: ChannelHandlerContext
     ) {
         var head = HTTPResponse(status: status, headerFields: [.date: HTTPDate.now()])
-        let body = reason.map { ByteBuffer(string: $0 + "\n") }
+        var body = reason.map { ByteBuffer(string: $0 + "\n") }
         head.headerFields[.contentLength] = String(body?.readableBytes ?? 0)
         if body != nil { head.headerFields[.contentType] = "text/plain; charset=utf-8" }
+        if toHead { body = nil }
         let block = HTTP2HeaderBlock.response(head)
         write(id, .headers(.init(headers: block, endStream: body == nil)), promise: nil, context)
         if let body { write(id, .data(.init(data: .byteBuffer(body), endStream: true)), promise: nil, context) }
@@ -313,7 +320,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, NIOHTTP2FrameDelegate
             }
             if !stream.dispatched {
                 let reason = "the request was not received within \(requestTimeout.nanoseconds / 1_000_000) ms"
-                answerItself(id, .requestTimeout, reason: reason, context: context)
+                answerItself(id, .requestTimeout, reason: reason, toHead: stream.head.method == .head, context: context)
             }
             // Answered, and the client has not finished sending in time: stop it (RFC 9113 §8.1).
             removeStream(id, context: context)

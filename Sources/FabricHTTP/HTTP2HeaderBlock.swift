@@ -32,9 +32,18 @@ enum HTTP2HeaderBlock {
                 fields.append(field)
                 continue
             }
-            if regular { throw Malformed("pseudo-header field \(name) after a regular field") }
+            // Only a known name is named in a reason: the others are the client's bytes.
+            let known: StaticString
+            switch name {
+            case ":method": known = ":method"
+            case ":scheme": known = ":scheme"
+            case ":authority": known = ":authority"
+            case ":path": known = ":path"
+            default: throw Malformed("unknown pseudo-header field")
+            }
+            if regular { throw Malformed("pseudo-header field \(known) after a regular field") }
             guard isPseudoHeaderValue(value) else {
-                throw Malformed("pseudo-header field \(name) has a space or control character")
+                throw Malformed("pseudo-header field \(known) has a space or control character")
             }
             switch name {
             case ":method":
@@ -47,12 +56,10 @@ enum HTTP2HeaderBlock {
             case ":authority":
                 guard authority == nil else { throw Malformed("more than one :authority") }
                 authority = value
-            case ":path":
+            default:
                 guard path == nil else { throw Malformed("more than one :path") }
                 guard !value.isEmpty else { throw Malformed(":path is empty") }
                 path = value
-            default:
-                throw Malformed("unknown pseudo-header field")
             }
         }
         guard let method else { throw Malformed("no :method") }
@@ -71,7 +78,7 @@ enum HTTP2HeaderBlock {
     /// Checks a trailer block: regular fields only, each as in a request.
     static func checkTrailers(_ headers: HPACKHeaders) throws(Malformed) {
         for (name, value, _) in headers {
-            if name.utf8.first == UInt8(ascii: ":") { throw Malformed("pseudo-header field \(name) in trailers") }
+            if name.utf8.first == UInt8(ascii: ":") { throw Malformed("a pseudo-header field in trailers") }
             _ = try field(name, value)
         }
     }

@@ -5,9 +5,9 @@ import Hummingbird
 ///
 /// Hummingbird's router resolved them through its trie, stored the type in the context's
 /// parameters and formatted the endpoint's path for every request: about 2 % of an h2c
-/// request's CPU for a table that never changes (`docs/architecture.md`). Its answers are
-/// kept: 404 for a path that is not an endpoint; a known path with another method gets
-/// 405 with `Allow`.
+/// request's CPU for a table that never changes (`docs/architecture.md`). A path that is
+/// not an endpoint is 404, as it was; a known path asked with another method is now 405
+/// with `Allow` (the router answered 404).
 struct HTTPRoutes: HTTPResponder {
     typealias Context = HTTPRequestContext
 

@@ -40,6 +40,14 @@ struct HTTP2ConnectionTests {
                 #expect(refused?["body"]?.stringValue?.contains(reason) == true, "\(name): \(String(describing: refused))")
                 #expect(refused?["ended"] == .bool(true), "\(name)")
             }
+            let head = await malformed.event("head")
+            #expect(head?["status"]?.numberValue == 400)
+            #expect(head?["bytes"]?.numberValue == 0)
+            #expect(head?["ended"] == .bool(true))
+            let unended = await malformed.event("unended")
+            #expect(unended?["status"]?.numberValue == 400)
+            #expect(unended?["body"]?.stringValue?.contains("not a lower-case token") == true)
+            #expect(unended?["reset"]?.numberValue == 1)  // PROTOCOL_ERROR
             let trailers = await malformed.event("trailers")
             #expect(trailers?["reset"]?.numberValue == 1)  // PROTOCOL_ERROR
             #expect(trailers?["status"] == .null)

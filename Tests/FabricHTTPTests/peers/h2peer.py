@@ -5,8 +5,8 @@ Usage: h2peer.py MODE PORT TOKEN [ARGS...]; prints one JSON line per observation
   upload SIZE               POST /v1/request/echo with a SIZE-byte body, sent as flow control allows
   stall                     HEADERS of a POST and never its body; the answer and the reset
   malformed                 malformed header blocks (no :path, an upper-case name, CR LF in a value,
-                            a connection field, a pseudo-header field last) and trailers, then a
-                            valid request on the same connection
+                            a connection field, a pseudo-header field last; a HEAD; one whose body
+                            is still to come) and trailers, then a valid request on the same connection
   reset                     an event stream reset by the client, then a request on the same connection
   garbage                   a DATA frame on stream 0 (a connection error): the GOAWAY, and the close
   tlsidle                   h2 over TLS (ALPN), no stream at all: the GOAWAY, and the close (this
@@ -169,6 +169,20 @@ def main():
             client.flush()
             client.until(lambda: client.finished(stream))
             emit(name, **response_fields(client, stream))
+        # HEAD: the answer has no body (nio-http2 would refuse one, and the stream never end).
+        stream = client.conn.get_next_available_stream_id()
+        client.conn.send_headers(stream, [(":method", "HEAD")] + base[1:] + [(":path", "/"), ("X-Upper", "1")],
+                                 end_stream=True)
+        client.flush()
+        client.until(lambda: client.finished(stream))
+        emit("head", **response_fields(client, stream))
+        # A client still sending its body gets the answer, then the stream error.
+        stream = client.conn.get_next_available_stream_id()
+        client.conn.send_headers(stream, [(":method", "POST")] + base[1:] + [(":path", "/"), ("X-Upper", "1")],
+                                 end_stream=False)
+        client.flush()
+        client.until(lambda: client.responses.get(stream, {}).get("reset") is not None)
+        emit("unended", **response_fields(client, stream))
         stream = client.request("POST", "/v1/request/echo", token, body=b"{}", end=False)
         client.conn.send_data(stream, b"{}")
         client.conn.send_headers(stream, [(":path", "/"), ("x-trailer", "1")], end_stream=True)
