@@ -152,11 +152,13 @@ struct RetryTests {
 struct LongAttemptTests {
     @Test func anAttemptLongerThanTheAckWaitKeepsItsMessage() async throws {
         // The ack wait leaves room for a loaded machine (the whole suite runs in parallel on
-        // two cores): an in-progress ack is due every third of it.
-        try await DeliveryHarness.run(environment: ["FABRIC_DELIVERY__ACK_WAIT": "2s"]) { harness in
-            // Three ack waits long: without in-progress acks the server would give the
+        // two cores): an in-progress ack is due every third of it, and the first goes out
+        // within half of it after the message arrived. With 2 s, a maintenance tick stalled
+        // for a second made the server give the message out again (once in CI's run).
+        try await DeliveryHarness.run(environment: ["FABRIC_DELIVERY__ACK_WAIT": "4s"]) { harness in
+            // More than two ack waits long: without in-progress acks the server would give the
             // message out again while the first attempt still runs.
-            let backend = try await TestBackend.start(harness.connection, service: "slow", delay: .seconds(6))
+            let backend = try await TestBackend.start(harness.connection, service: "slow", delay: .seconds(9))
             try await harness.with([harness.delivery()]) {
                 let id = FabricID.generate()
                 try await harness.storeWork(service: "slow", id: id)
