@@ -34,7 +34,8 @@ struct NATSServerChild: Service {
         let child: ChildProcess
         do {
             child = try ChildProcess(
-                binary, arguments: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dataPath, "-P", pidFile])
+                binary, arguments: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dataPath, "-P", pidFile],
+                environment: environment(ProcessInfo.processInfo.environment))
         } catch {
             throw ValidationFailure(message: "cannot start nats-server: \(error)")
         }
@@ -44,6 +45,21 @@ struct NATSServerChild: Service {
         }
         logger.info("nats-server started", metadata: ["pid": "\(child.pid)", "port": "\(port)", "data": "\(dataPath)"])
         return NATSServerChild(child: child, port: port, logger: logger)
+    }
+
+    /// Go's collector setting for the child, unless the caller's environment sets its own.
+    ///
+    /// nats-server's live heap is about 1 MB, so with Go's default (`GOGC=100`) it collects
+    /// every 4 MB allocated: under fabric's messages (envelope headers make them ~500 bytes)
+    /// every 30 ms, each mark phase taking a core for 1-5 ms, which all requests in flight
+    /// wait out. At 800 it collects every ~32 MB (`docs/performance.md`).
+    static let collectorSetting = "800"
+
+    /// The child's environment: the caller's, with `GOGC` set when the caller has none.
+    static func environment(_ caller: [String: String]) -> [String: String] {
+        var environment = caller
+        if environment["GOGC"] == nil { environment["GOGC"] = collectorSetting }
+        return environment
     }
 
     func run() async throws {

@@ -49,6 +49,9 @@ struct UpCommandTests {
         let started = try #require(up.lines.first { $0.contains("nats-server started") })
         let pid = try #require(Self.jsonField("pid", in: started).flatMap { Int32($0) })
         #expect(kill(pid, 0) == 0)
+        // Its collector runs every ~32 MB allocated, not Go's default 4 MB (`NATSServerChild`).
+        let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+        #expect(environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.contains("GOGC=800"))
 
         up.send(SIGTERM)
         #expect(await up.waitForExit(timeout: .seconds(30)) == 0)
