@@ -33,30 +33,25 @@ enum HTTP2HeaderBlock {
                 continue
             }
             // Only a known name is named in a reason: the others are the client's bytes.
-            let known: StaticString
-            switch name {
-            case ":method": known = ":method"
-            case ":scheme": known = ":scheme"
-            case ":authority": known = ":authority"
-            case ":path": known = ":path"
-            default: throw Malformed("unknown pseudo-header field")
+            guard let pseudo = Pseudo(rawValue: name) else { throw Malformed("unknown pseudo-header field") }
+            if regular { throw Malformed("pseudo-header field \(name) after a regular field") }
+            guard !value.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+                // None of the pseudo-header fields' grammars has a space, control byte or DEL,
+                // and `:path` becomes a request target (nio-http2 checks the same).
+                throw Malformed("pseudo-header field \(name) has a space or control character")
             }
-            if regular { throw Malformed("pseudo-header field \(known) after a regular field") }
-            guard isPseudoHeaderValue(value) else {
-                throw Malformed("pseudo-header field \(known) has a space or control character")
-            }
-            switch name {
-            case ":method":
+            switch pseudo {
+            case .method:
                 guard method == nil else { throw Malformed("more than one :method") }
                 guard let parsed = HTTPRequest.Method(value) else { throw Malformed(":method is not a token") }
                 method = parsed
-            case ":scheme":
+            case .scheme:
                 guard scheme == nil else { throw Malformed("more than one :scheme") }
                 scheme = value
-            case ":authority":
+            case .authority:
                 guard authority == nil else { throw Malformed("more than one :authority") }
                 authority = value
-            default:
+            case .path:
                 guard path == nil else { throw Malformed("more than one :path") }
                 guard !value.isEmpty else { throw Malformed(":path is empty") }
                 path = value
@@ -89,7 +84,10 @@ enum HTTP2HeaderBlock {
         guard let fieldName = HTTPField.Name(parsed: name) else {
             throw Malformed("a field name is not a lower-case token")
         }
-        guard isFieldValue(value) else { throw Malformed("field \(name) has CR, LF or NUL in its value") }
+        // RFC 9113 §8.2.1; other control bytes HTTPTypes legalizes.
+        guard !value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else {
+            throw Malformed("field \(name) has CR, LF or NUL in its value")
+        }
         switch name.utf8.count {
         case 2 where name == "te":
             guard value == "trailers" else { throw Malformed("te other than \"trailers\"") }
@@ -100,23 +98,10 @@ enum HTTP2HeaderBlock {
         return HTTPField(name: fieldName, value: value)
     }
 
-    /// No CR, LF or NUL (RFC 9113 §8.2.1); other bytes HTTPTypes legalizes.
-    private static func isFieldValue(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { bytes in
-            for byte in bytes where byte == 0 || byte == 0x0A || byte == 0x0D { return false }
-            return true
-        }
-    }
-
-    /// No space, control character or DEL: none of the pseudo-header fields' grammars has one,
-    /// and `:path` becomes a request target (nio-http2 checks the same).
-    private static func isPseudoHeaderValue(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { bytes in
-            for byte in bytes where byte <= 0x20 || byte == 0x7F { return false }
-            return true
-        }
+    /// The pseudo-header fields of a request (RFC 9113 §8.3.1; extended CONNECT's `:protocol`
+    /// is not offered).
+    private enum Pseudo: String {
+        case method = ":method", scheme = ":scheme", authority = ":authority", path = ":path"
     }
 
     /// The header block of a response, without the fields HTTP/2 forbids (RFC 9113 §8.2.2).
